@@ -1,0 +1,30 @@
+"""Errors that stop one piece of work, each with a Chinese message a clerk can act on.
+
+Findings about the *contents* of a workbook are not exceptions (see :mod:`coverage_xl.findings`);
+these are for the cases where work cannot continue at all: a parameter file that is wrong, a
+template with an unknown variable, an output that cannot be written.
+"""
+
+from __future__ import annotations
+
+
+class CoverageError(Exception):
+    """Base class: ``str(exc)`` is a Chinese message that says what is wrong and how to fix it."""
+
+    exit_code = 2
+
+
+class InputError(CoverageError):
+    """An input file or argument cannot be used."""
+
+
+class OutputError(CoverageError):
+    """An output cannot be written (locked by Excel, no permission, disk full)."""
+
+
+class TemplateError(CoverageError):
+    """A notice template is broken: syntax error, unknown variable, forbidden access."""
+
+
+class ParameterError(CoverageError):
+    """A parameter file (benefit estimate, milestones, units) is missing a value or has a bad one."""
