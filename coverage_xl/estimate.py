@@ -158,11 +158,11 @@ class Params:
         lines = []
         for p in self.entries.values():
             year = f"（{p.year}年）" if p.year else ""
-            lines.append(f"{p.label}：{_format_param_value(p)}；来源：{p.source}{year}")
+            lines.append(f"{p.label}：{format_param_value(p)}；来源：{p.source}{year}")
         return tuple(lines)
 
 
-def _format_param_value(p: Param) -> str:
+def format_param_value(p: Param) -> str:
     if p.pending:
         return "待市局填写"
     if p.key == "tiers":
