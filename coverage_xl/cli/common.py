@@ -1,0 +1,55 @@
+"""Helpers shared by the CLI commands: dates, the console, error handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+from rich.console import Console
+
+from coverage_xl.errors import CoverageError
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+def parse_date(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> dt.date | None:
+    """--as-of YYYY-MM-DD (also 2020/9/30, 20200930, 2020年9月30日)."""
+    if value is None:
+        return None
+    import re
+
+    m = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?\s*", value)
+    try:
+        if not m:
+            raise ValueError
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-09-30 的形式。") from None
+
+
+as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
+                            help="统计日期（默认今天），用于年龄、里程碑和文件日期。")
+unmasked_option = click.option("--unmasked", is_flag=True, default=False,
+                               help="显示完整的身份证号码和电话（默认打码）。")
+
+
+def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn library errors into a Chinese message and the documented exit code, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except CoverageError as exc:
+            err_console.print(f"[bold red]错误：[/]{exc}")
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err_console.print("已中断：输出文件未改动（写入是原子的）。")
+            sys.exit(130)
+
+    return wrapper

@@ -1,0 +1,55 @@
+"""``coverage-xl validate``: check unit workbooks before they are submitted."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.findings import Report
+from coverage_xl.report import annotate, text_summary
+from coverage_xl.validate import spreadsheet_files, validate_file
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@as_of_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="输出格式：text 中文摘要，json 机器可读。")
+@click.option("--annotate", "annotate_to", type=click.Path(path_type=Path), default=None,
+              help="另存一份标注了问题单元格（填色+批注）并附“校验结果”表的副本；原文件不改动。"
+                   "多个文件时为文件夹。")
+@click.option("--show-info", is_flag=True, help="文字摘要中也列出“提示”级别的条目。")
+@unmasked_option
+@handle_errors
+def command(paths: tuple[Path, ...], as_of, fmt: str, annotate_to: Path | None, show_info: bool, unmasked: bool) -> None:
+    """校验一个或多个单位的附件3摸底明细表（文件或文件夹）。
+
+    退出码：0 无错误；1 有错误；2 有文件无法读取。
+    """
+    files: list[Path] = []
+    for p in paths:
+        files.extend(spreadsheet_files(p) if p.is_dir() else [p])
+    checked = [validate_file(p, as_of) for p in files]
+    report = Report([c.report for c in checked])
+    if annotate_to is not None:
+        for c in checked:
+            if not c.report.readable or c.survey is None:
+                continue
+            target = annotate_to
+            if len(checked) > 1 or annotate_to.is_dir():
+                target = annotate_to / f"{c.report.path.stem}_校验标注.xlsx"
+            elif target.suffix.lower() not in (".xlsx", ".xlsm"):
+                target = target.with_suffix(".xlsx")
+            if target.resolve() == c.report.path.resolve():
+                raise click.UsageError("--annotate 不能指向被校验的原文件本身，请另起文件名。")
+            annotate(c.report.path, c.report, target)
+            if fmt == "text":
+                console.print(f"已生成标注副本：{target}")
+    if fmt == "json":
+        click.echo(report.to_json(masked=not unmasked))
+    else:
+        console.print(text_summary(report, masked=not unmasked, show_info=show_info), soft_wrap=True)
+    sys.exit(report.exit_code)

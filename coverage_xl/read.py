@@ -1,0 +1,272 @@
+"""Read a unit's Annex 3 workbook (xlsx, xlsm, xls, ods) with python-calamine.
+
+The Annex 3 sheet is found by its header, not by its name or position; columns are mapped by their
+header texts (so a moved or renamed column is a ``header.mismatch`` finding, not silent garbage);
+data runs from the row after the 1–20 numbering row to the 合计 row, blank rows skipped. Cell values
+keep their raw type — an ID stored as a number stays a float so the validator can say so.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from coverage_xl.findings import Finding
+from coverage_xl.layout import ANNEX3, TOTAL_LABEL, header_key, leaf_headers
+from coverage_xl.units import Unit, find_unit
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+HEADER_SCAN_ROWS = 40  # the header must start within the first rows of a sheet
+MIN_HEADER_HITS = 4  # leaf header texts a row needs to count as the Annex 3 header
+
+_LEAVES = leaf_headers(ANNEX3)
+_TOP_ROW_COLUMNS = [c for c, cell in ((h.col, h) for h in ANNEX3.header) if cell.row == 0 and cell.span[1] == cell.span[3]]
+_PAREN_TAIL = re.compile(r"（[^（）]*）$")
+
+
+def _loose(text: str) -> str:
+    """Header text without its trailing bracketed hint: 属于城乡居保覆盖范围（√） → 属于城乡居保覆盖范围."""
+    return _PAREN_TAIL.sub("", text)
+
+
+_EXPECTED = {n: header_key(t) for n, t in _LEAVES.items()}
+_EXPECTED_LOOSE = {n: _loose(t) for n, t in _EXPECTED.items()}
+
+
+def header_matches(found: object, number: int) -> bool:
+    f = header_key(found)
+    return f == _EXPECTED[number] or (bool(f) and _loose(f) == _EXPECTED_LOOSE[number])
+
+
+class UnreadableError(Exception):
+    """The file is not a spreadsheet calamine can open (corrupt, encrypted, not a workbook)."""
+
+
+@dataclass
+class SurveySheet:
+    """The Annex 3 data of one workbook, with everything needed to point at a cell."""
+
+    path: Path
+    sheet: str
+    unit: Unit | None
+    unit_text: str  # what the sheet says in 填报单位 (may be empty)
+    header_row: int  # Excel row number of the first header row
+    first_column: int  # Excel column number of column 1 (行政代码); > 1 when the table is shifted right
+    columns: dict[str, int | None]  # field key -> Excel column number where it was found (None: missing)
+    rows: list[list[Any]]  # data rows, values in Annex 3 column order (20 items, '' when blank)
+    row_numbers: list[int]  # Excel row number of each data row
+    findings: list[Finding] = field(default_factory=list)
+    hidden: bool = False
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def open_workbook(path: str | Path):
+    """Open with calamine, turning every failure into :class:`UnreadableError` with a Chinese reason."""
+    from python_calamine import CalamineWorkbook
+
+    path = Path(path)
+    try:
+        head = path.open("rb").read(8)
+    except OSError as exc:
+        raise UnreadableError(f"文件打不开（{exc.strerror or exc}）") from exc
+    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise UnreadableError("文件已加密（设置了打开密码）或是旧格式被改了扩展名，请去掉密码后另存为.xlsx")
+    if not head:
+        raise UnreadableError("文件是空的（0字节）")
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several error types; all mean "cannot read"
+        text = str(exc)
+        if "password" in text.lower() or "encrypt" in text.lower():
+            reason = "文件已加密（设置了打开密码），请去掉密码后再提交"
+        elif head[:2] == b"PK":
+            reason = "文件已损坏（压缩包内容不完整），请重新保存或重新导出"
+        elif head.lstrip()[:1] in (b"<",):
+            reason = "这不是表格文件，而是网页（HTML/XML）改了扩展名，请用 Excel 打开后另存为.xlsx"
+        else:
+            reason = "这不是 Excel/WPS 表格文件，或文件已损坏（可能是改了扩展名的文本/CSV 文件）"
+        raise UnreadableError(reason) from exc
+
+
+def _find_header(rows: list[list[Any]]) -> tuple[int, int, int] | None:
+    """(row index, column index of column 1, hits) of the best Annex 3 header candidate."""
+    best: tuple[int, int, int] | None = None
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        keys = [header_key(v) for v in row]
+        hits = 0
+        anchor = None
+        for c, k in enumerate(keys):
+            if not k:
+                continue
+            for n in _TOP_ROW_COLUMNS:
+                if k == _EXPECTED[n] or _loose(k) == _EXPECTED_LOOSE[n]:
+                    hits += 1
+                    if anchor is None:
+                        anchor = c - (n - 1)
+                    break
+        if hits >= MIN_HEADER_HITS and (best is None or hits > best[2]):
+            best = (r, max(anchor or 0, 0), hits)
+    return best
+
+
+def _cell(rows: list[list[Any]], r: int, c: int) -> Any:
+    if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
+        return rows[r][c]
+    return ""
+
+
+def _is_numbering_row(row: list[Any], start: int) -> bool:
+    vals = [str(v).strip().removesuffix(".0") for v in row[start : start + ANNEX3.width]]
+    return len(vals) == ANNEX3.width and vals == [str(n) for n in range(1, ANNEX3.width + 1)]
+
+
+def _unit_line(rows: list[list[Any]], header_r: int) -> str:
+    """The text after 填报单位： in the rows above the header ('' when absent or blank)."""
+    for row in rows[:header_r]:
+        for c, v in enumerate(row):
+            s = str(v) if v is not None else ""
+            if "填报单位" in s:
+                tail = re.split(r"填报单位[:：]?", s, maxsplit=1)[1]
+                tail = re.split(r"填报人|联系方式|\s{2,}", tail)[0].strip()
+                if not tail:  # the name may stand in the next filled cell
+                    nxt = [x for x in row[c + 1 : c + 4] if str(x).strip()]
+                    tail = str(nxt[0]).strip() if nxt and "填报人" not in str(nxt[0]) else ""
+                return tail
+    return ""
+
+
+def _map_columns(rows: list[list[Any]], hr: int, c0: int, sheet: str, row_offset: int, col_offset: int
+                 ) -> tuple[dict[str, int | None], list[Finding]]:
+    """Field key -> 0-based column index within ``rows``; header findings for what does not match."""
+    found_at: dict[int, int] = {}  # Annex column number -> 0-based index where its header text is
+    for r in (hr, hr + 1):
+        row = rows[r] if r < len(rows) else []
+        for c, v in enumerate(row):
+            k = header_key(v)
+            if not k:
+                continue
+            for n in _EXPECTED:
+                if n in found_at:
+                    continue
+                if k == _EXPECTED[n] or _loose(k) == _EXPECTED_LOOSE[n]:
+                    found_at[n] = c
+                    break
+    mapping: dict[str, int | None] = {}
+    findings: list[Finding] = []
+    for col in ANNEX3.columns:
+        n = col.number
+        expected_idx = c0 + n - 1
+        sub = 8 <= n <= 17
+        here = _cell(rows, hr + (1 if sub else 0), expected_idx)
+        if not sub and not header_key(here):
+            here = _cell(rows, hr + 1, expected_idx)  # a header written in the second header row
+        if header_matches(here, n):
+            mapping[col.key] = expected_idx
+            continue
+        if n in found_at:
+            idx = found_at[n]
+            mapping[col.key] = idx
+        elif not any(header_matches(here, m) for m in _EXPECTED if m != n):
+            mapping[col.key] = expected_idx  # renamed in place: keep reading it
+        else:
+            mapping[col.key] = None
+        findings.append(Finding(
+            "header.mismatch", sheet=sheet, row=row_offset + hr + (2 if sub else 1), column=col_offset + expected_idx + 1,
+            field=col.key, value=here if here != "" else None,
+            details=(("expected", col.header), ("found", str(here).strip() or "（空）"), ("column", n)),
+        ))
+    return mapping, findings
+
+
+def read_survey(path: str | Path) -> SurveySheet:
+    """Read the Annex 3 sheet of one workbook.
+
+    Raises :class:`UnreadableError` when the file cannot be opened and :class:`LookupError` when no
+    sheet carries the Annex 3 header (callers turn both into findings)."""
+    path = Path(path)
+    wb = open_workbook(path)
+    candidates = []
+    visible = {m.name: str(m.visible).endswith("Visible") for m in wb.sheets_metadata}
+    for name in wb.sheet_names:
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            rows = sheet.to_python()
+        except Exception as exc:  # a sheet calamine cannot decode: treat the file as unreadable
+            raise UnreadableError(f"工作表“{name}”无法读取（{exc}）") from exc
+        if not rows:
+            continue
+        found = _find_header(rows)
+        if found:
+            candidates.append((found[2], visible.get(name, True), name, sheet.start, rows, found))
+    if not candidates:
+        raise LookupError("no Annex 3 header")
+    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    _, is_visible, name, (r_off, c_off), rows, (hr, c0, _) = candidates[0]
+    mapping, findings = _map_columns(rows, hr, c0, name, r_off, c_off)
+
+    start = hr + ANNEX3.header_rows
+    for r in range(hr + 1, min(hr + 5, len(rows))):
+        if _is_numbering_row(rows[r], c0):
+            start = r + 1
+            break
+    else:
+        findings.append(Finding("header.numbering", sheet=name, row=r_off + hr + ANNEX3.header_rows + 1,
+                                column=c_off + c0 + 1))
+    idx = [mapping[c.key] for c in ANNEX3.columns]
+    width = max((i for i in idx if i is not None), default=0) + 1
+    data: list[list[Any]] = []
+    numbers: list[int] = []
+    first_col, second_col = idx[0], idx[1]
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        label = row[first_col] if first_col is not None else ""
+        if isinstance(label, str) and label.strip().replace(" ", "").replace("\u3000", "") == TOTAL_LABEL:
+            break
+        if second_col is not None and isinstance(row[second_col], str) and row[second_col].strip() == TOTAL_LABEL \
+                and not str(label).strip():
+            break
+        values = [row[i] if i is not None else "" for i in idx]
+        if _blank_row(values):
+            continue
+        data.append(values)
+        numbers.append(r_off + r + 1)
+
+    unit_text = _unit_line(rows, hr)
+    unit = find_unit(unit_text)
+    if unit is None:
+        regions = Counter(str(v[1]).strip() for v in data if str(v[1]).strip())
+        for text, _ in regions.most_common(3):
+            unit = find_unit(text)
+            if unit:
+                break
+    if unit is None:
+        unit = find_unit(path.stem)
+    return SurveySheet(
+        path=path, sheet=name, unit=unit, unit_text=unit_text, header_row=r_off + hr + 1,
+        first_column=c_off + c0 + 1, columns={k: (None if i is None else c_off + i + 1) for k, i in zip(ANNEX3.keys, idx, strict=True)},
+        rows=data, row_numbers=numbers, findings=findings, hidden=not is_visible,
+    )
+
+
+_ELLIPSIS = {"……", "…", "...", "。。。", "......"}
+
+
+def _blank_row(values: list[Any]) -> bool:
+    """A row with nothing in columns 3–20 (a template row carrying only 行政代码/行政区划, or the
+    notice's "……" example rows) is not a person."""
+    for v in values[2:]:
+        if v is None or v == "":
+            continue
+        if isinstance(v, str):
+            s = v.strip().replace("\u3000", "")
+            if not s or s in _ELLIPSIS:
+                continue
+        return False
+    return True

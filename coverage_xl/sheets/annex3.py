@@ -1,0 +1,57 @@
+"""Write an Annex 3 (摸底明细表) sheet: the frame, the people, and the 合计 row.
+
+Used by the unit templates, the pre-filled workbooks, and the synthetic samples; the Excel-face
+module adds data validation on top of what this draws.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.layout import ANNEX3, TOTAL_LABEL
+from coverage_xl.sheets.frame import CENTER, style_body, write_frame
+from coverage_xl.units import Unit
+
+TEXT_FORMAT = "@"
+TEXT_COLUMNS = ("code", "id", "birth", "phone")  # typed as text so Excel keeps every digit
+
+
+def write_annex3(ws: Worksheet, unit: Unit | None, people: Iterable[Mapping[str, Any]] = (), *,
+                 day: dt.date | None = None, reporter: str = "", contact: str = "", blank_rows: int = 0,
+                 total_row: bool = True) -> tuple[int, int]:
+    """Write the sheet; ``people`` are mappings by Annex 3 field key (missing keys stay blank).
+
+    Returns (first data row, last data row). ``blank_rows`` adds formatted empty rows to type into.
+    """
+    ws.title = ANNEX3.sheet_name
+    first = write_frame(ws, ANNEX3, unit_text=unit.name if unit else "", reporter=reporter, contact=contact, day=day)
+    r = first
+    keys = ANNEX3.keys
+    text_cols = {ANNEX3.col(k) for k in TEXT_COLUMNS}
+    for person in people:
+        for n, key in enumerate(keys, start=1):
+            v = person.get(key)
+            if v is None or v == "":
+                continue
+            c = ws.cell(r, n, v)
+            if n in text_cols and isinstance(v, str):
+                c.number_format = TEXT_FORMAT
+        r += 1
+    last = max(r - 1 + blank_rows, first - 1)
+    for row in range(first, last + 1):
+        for n in text_cols:
+            ws.cell(row, n).number_format = TEXT_FORMAT
+    if total_row:
+        total = last + 1
+        ws.cell(total, 1, TOTAL_LABEL).alignment = CENTER
+        style_body(ws, first, total, ANNEX3.width, total_row=total)
+    else:
+        style_body(ws, first, last, ANNEX3.width)
+    for row in range(first, last + 1):
+        ws.cell(row, ANNEX3.col("address")).alignment = Alignment(wrap_text=False)
+    return first, last

@@ -1,0 +1,113 @@
+"""The frame every annex sheet shares: 附件N label and title, the 填报单位 line, the merged
+header drawn from :mod:`coverage_xl.layout`, the 1–N numbering row, styles and print setup.
+
+One function draws it for Annex 3 (templates, prefill, samples), Annex 4 and Annex 5, so the
+headers a reader looks for are exactly the headers the writers draw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.layout import ANNEX_LABEL, Layout
+
+FONT_NAME = "宋体"
+THIN = Side(style="thin", color="000000")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=False)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
+BODY_FONT = Font(name=FONT_NAME, size=10)
+TOTAL_FONT = Font(name=FONT_NAME, size=10, bold=True)
+
+
+def chinese_date(day: dt.date | None) -> str:
+    """2020年9月30日; a blank form line (年  月  日) when no date."""
+    if day is None:
+        return "    年   月   日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter: str = "", contact: str = "",
+                day: dt.date | None = None, unit_label: str | None = None) -> int:
+    """Draw title, unit line, header and numbering row; return the first data row (1-based)."""
+    last = layout.width
+    last_letter = get_column_letter(last)
+    ws.sheet_properties.outlinePr = None
+    # Row 1: 附件N + title
+    ws.cell(1, 1, ANNEX_LABEL.format(annex=layout.annex)).font = Font(name=FONT_NAME, size=11, bold=True)
+    ws.cell(1, 2, layout.title).font = TITLE_FONT
+    ws.cell(1, 2).alignment = CENTER
+    ws.merge_cells(f"B1:{last_letter}1")
+    ws.row_dimensions[1].height = 30
+    # Row 2: 填报单位 / 填报人 / 联系方式 / date (and 单位：人 on the statistics tables)
+    quarter = max(last // 4, 1)
+    parts = [
+        (1, f"填报单位：{unit_text}"),
+        (1 + quarter * 2, f"填报人：{reporter}"),
+        (1 + quarter * 3 - (1 if last > 9 else 0), f"联系方式：{contact}"),
+        (last - (1 if unit_label else 0), chinese_date(day)),
+    ]
+    if unit_label:
+        parts.append((last, unit_label))
+    prev = None
+    for col, text in parts:
+        if prev is not None and col <= prev:
+            col = prev + 1
+        ws.cell(2, col, text).font = BODY_FONT
+        ws.cell(2, col).alignment = LEFT
+        prev = col
+    first_header = 3
+    for cell in layout.header:
+        r0, c0, r1, c1 = cell.span
+        top = first_header + r0
+        ws.cell(top, c0, cell.text)
+        if (r0, c0) != (r1, c1):
+            ws.merge_cells(start_row=top, start_column=c0, end_row=first_header + r1, end_column=c1)
+    header_end = first_header + layout.header_rows - 1
+    numbering = header_end + 1
+    for col in layout.columns:
+        for r in range(first_header, numbering + 1):
+            c = ws.cell(r, col.number)
+            c.border = BORDER
+            c.alignment = CENTER
+            c.font = HEADER_FONT
+            if r < numbering:
+                c.fill = HEADER_FILL
+        ws.cell(numbering, col.number, col.number)
+        ws.column_dimensions[col.letter].width = col.width
+    for r in range(first_header, header_end + 1):
+        ws.row_dimensions[r].height = 42 if layout.header_rows < 3 else 30
+    first_data = numbering + 1
+    ws.freeze_panes = ws.cell(first_data, 1 if layout.annex != 3 else 4)
+    setup_print(ws, layout, header_end=numbering)
+    return first_data
+
+
+def setup_print(ws: Worksheet, layout: Layout, *, header_end: int) -> None:
+    """A4 landscape, fit to one page wide, title and header rows repeated on every page."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{header_end}"
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, total_row: int | None = None) -> None:
+    """Borders and fonts for the data rows (and the 合计 row in bold)."""
+    for r in range(first_row, last_row + 1):
+        font = TOTAL_FONT if r == total_row else BODY_FONT
+        for c in range(1, width + 1):
+            cell = ws.cell(r, c)
+            cell.border = BORDER
+            cell.font = font

@@ -1,0 +1,109 @@
+"""Validate unit workbooks: read the Annex 3 sheet, run the rules, return findings and people.
+
+:func:`validate_file` is the one entry point every face uses (CLI ``validate``, the consolidator,
+the dispatcher, the Excel macro). It never raises for bad input: an unreadable file or a missing
+header becomes a finding in the returned report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from coverage_xl.findings import FileReport, Finding, Report
+from coverage_xl.layout import ANNEX3
+from coverage_xl.read import SurveySheet, UnreadableError, read_survey
+from coverage_xl.rules import RULE_CHECKS, Context
+from coverage_xl.values import clean_text
+
+# Columns of the people table that validation hands to consolidation, dispatch and notices.
+PEOPLE_COLUMNS = ("row", "unit", "code", "region", "name", "id", "id_ok", "birth", "address", "category",
+                  "willing", "phone", "remark", "other_text")
+CATEGORY_ERROR_CODES = frozenset({"category.none", "category.conflict", "category.value"})
+
+
+@dataclass
+class Checked:
+    """One validated workbook: the report, and the people it lists (one row per data row)."""
+
+    report: FileReport
+    people: pd.DataFrame
+    survey: SurveySheet | None = None
+
+
+def empty_people() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object) for c in PEOPLE_COLUMNS})
+
+
+def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checked:
+    """Run every rule over an already-read sheet."""
+    as_of = as_of or dt.date.today()
+    ctx = Context(survey, as_of)
+    findings: list[Finding] = list(survey.findings)
+    for check in RULE_CHECKS:
+        findings.extend(check(ctx))
+    findings.sort(key=lambda f: (f.row or 0, f.column or 0))
+    report = FileReport(path=survey.path, unit=survey.unit.name if survey.unit else None,
+                        sheet=survey.sheet, rows=len(survey.rows), findings=findings)
+    if not survey.rows:
+        report.findings.append(Finding("sheet.empty", sheet=survey.sheet, row=survey.header_row))
+    rows = survey.rows
+
+    def col(key: str) -> list:
+        i = ANNEX3.col(key) - 1
+        return [r[i] for r in rows]
+
+    people = pd.DataFrame({
+        "row": survey.row_numbers,
+        "unit": report.unit,
+        "code": [clean_text(v) for v in col("code")],
+        "region": [clean_text(v) for v in col("region")],
+        "name": [str(v).strip() if v is not None else "" for v in col("name")],
+        "id": ctx.ids,
+        "id_ok": ctx.id_ok,
+        "birth": ctx.births,
+        "address": [str(v).strip() if v is not None else "" for v in col("address")],
+        "category": ctx.categories,
+        "willing": ctx.willing,
+        "phone": [clean_text(v) for v in col("phone")],
+        "remark": [str(v).strip() if v is not None else "" for v in col("remark")],
+        "other_text": ctx.other_text,
+    }, columns=list(PEOPLE_COLUMNS))
+    return Checked(report, people, survey)
+
+
+def validate_file(path: str | Path, as_of: dt.date | None = None) -> Checked:
+    """Validate one workbook. Never raises for a bad file: it becomes a ``file.unreadable`` or
+    ``sheet.not_found`` finding."""
+    path = Path(path)
+    try:
+        survey = read_survey(path)
+    except UnreadableError as exc:
+        report = FileReport(path=path, readable=False,
+                            findings=[Finding("file.unreadable", details=(("detail", str(exc)),))])
+        return Checked(report, empty_people())
+    except LookupError:
+        report = FileReport(path=path, findings=[Finding("sheet.not_found")])
+        return Checked(report, empty_people())
+    return validate_survey(survey, as_of)
+
+
+def validate_paths(paths: Iterable[str | Path], as_of: dt.date | None = None) -> Report:
+    """Validate several workbooks into one report."""
+    return Report([validate_file(p, as_of).report for p in paths])
+
+
+def spreadsheet_files(folder: str | Path) -> list[Path]:
+    """The unit workbooks in a folder: spreadsheets only, no Excel lock files (~$…) or hidden files."""
+    from coverage_xl.read import SPREADSHEET_SUFFIXES
+
+    folder = Path(folder)
+    return sorted(
+        p for p in folder.iterdir()
+        if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES
+        and not p.name.startswith(("~$", ".", "~"))
+    )

@@ -1,0 +1,142 @@
+"""Parsers for the hand-typed cells of Annex 3: tick marks, 是/否, 出生年月, phone numbers.
+
+Each takes a raw cell value (str, float, int, datetime, None — whatever the reader returns) and
+never raises: it returns a parsed value or a sentinel that the rules turn into a finding.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from enum import Enum
+
+TICK_MARKS = frozenset("√✓✔")
+_SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff]+")
+
+
+def clean_text(value: object) -> str:
+    """Cell value as text: full-width folded to half-width (NFKC), all spaces removed.
+
+    Numbers that are whole come back without ".0" (13812341234.0 → "13812341234")."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        if value != value:  # NaN
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, bool):
+        return str(value)
+    s = str(value)
+    if not s.isascii():
+        s = unicodedata.normalize("NFKC", s)
+    return _SPACES.sub("", s)
+
+
+def is_blank(value: object) -> bool:
+    return clean_text(value) == "" or clean_text(value) in ("……", "...", "…", "……")
+
+
+class Tick(Enum):
+    EMPTY = "empty"
+    TICK = "tick"
+    TEXT = "text"  # something that is not a tick mark
+
+
+def parse_tick(value: object) -> Tick:
+    """√ ✓ ✔ are ticks; blank is empty; anything else is TEXT (a finding unless column 17)."""
+    s = clean_text(value)
+    if not s:
+        return Tick.EMPTY
+    if all(ch in TICK_MARKS for ch in s):
+        return Tick.TICK
+    return Tick.TEXT
+
+
+class Willing(Enum):
+    EMPTY = "empty"
+    YES = "是"
+    NO = "否"
+    INVALID = "invalid"
+
+
+def parse_willing(value: object) -> Willing:
+    s = clean_text(value)
+    if not s:
+        return Willing.EMPTY
+    if s == "是":
+        return Willing.YES
+    if s == "否":
+        return Willing.NO
+    return Willing.INVALID
+
+
+_YM_PATTERNS = (
+    re.compile(r"^(\d{4})[.\-/年](\d{1,2})(?:月)?(?:[.\-/](\d{1,2})日?|(\d{1,2})日)?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})?$"),
+)
+
+
+def parse_birth_month(value: object) -> tuple[tuple[int, int], ...] | None:
+    """Possible (year, month) readings of a 出生年月 cell, or None when it cannot be read.
+
+    Accepts "1980.01", "1980-01", "1980/1", "198001", "19800115", "1980年1月", "1980年1月15日", real
+    date cells, and numbers. A number such as 1980.1 is ambiguous — the clerk may have typed
+    "1980.10" and Excel dropped the zero — so it yields both (1980, 1) and (1980, 10).
+    """
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime | dt.date):
+        return ((value.year, value.month),)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value != value:
+            return None
+        if float(value).is_integer():
+            return parse_birth_month(str(int(value)))
+        text = f"{value:.2f}"
+        year, frac = text.split(".")
+        m2 = int(frac)
+        readings = []
+        if frac.endswith("0") and 1 <= m2 // 10 <= 9:
+            readings.append((int(year), m2 // 10))
+        if 1 <= m2 <= 12:
+            readings.append((int(year), m2))
+        return tuple(readings) or None
+    s = clean_text(value)
+    if not s:
+        return None
+    for pat in _YM_PATTERNS:
+        m = pat.match(s)
+        if m:
+            y, mo = int(m.group(1)), int(m.group(2))
+            if 1 <= mo <= 12 and 1880 <= y <= 2100:
+                return ((y, mo),)
+            return None
+    return None
+
+
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^(?:0\d{2,3}-?)?[2-9]\d{6,7}(?:-\d{1,6})?$")
+_PHONE_SPLIT = re.compile(r"[/、,，;；]+")
+
+
+def phone_ok(value: object) -> bool:
+    """An 11-digit mobile (1[3-9]…) or a landline (optional 0xxx area code, 7–8 digits, extension).
+
+    Several numbers separated by / 、 , ; are fine when each one is. "+86" and "86-" prefixes are
+    accepted. Blank is not this function's business (see ``phone.missing``)."""
+    s = clean_text(value).replace("(", "").replace(")", "").replace("（", "").replace("）", "")
+    if not s:
+        return True
+    parts = [p for p in _PHONE_SPLIT.split(s) if p]
+    if not parts:
+        return False
+    for p in parts:
+        p = re.sub(r"^(\+?86-?)", "", p) if len(p) > 11 else p
+        if not (_MOBILE.match(p) or _LANDLINE.match(p)):
+            return False
+    return True
