@@ -147,10 +147,10 @@ class Params:
         out = []
         if self.pending:
             names = "、".join(p.label for p in self.pending)
-            out.append(f"参数待市局填写：{names}（测算中按0计算，结果偏低）。")
+            out.append(f"{_pending_prefix}{names}{_pending_suffix}")
         for p in self.entries.values():
             if p.floor and not p.pending:
-                out.append(f"{p.label}按国家最低标准计算，实际以省、市标准为准。")
+                out.append(_floor_message(p.label))
         return tuple(out)
 
     def sources(self) -> tuple[str, ...]:
@@ -160,6 +160,14 @@ class Params:
             year = f"（{p.year}年）" if p.year else ""
             lines.append(f"{p.label}：{format_param_value(p)}；来源：{p.source}{year}")
         return tuple(lines)
+
+
+_pending_prefix = "参数待市局填写："
+_pending_suffix = "（测算中按0计算，结果偏低）。"
+
+
+def _floor_message(label: str) -> str:
+    return f"{label}按国家最低标准计算，实际以省、市标准为准。"
 
 
 def format_param_value(p: Param) -> str:
@@ -652,6 +660,8 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
     ):
         ps.append((label, key, value))
     names: dict[str, str] = {}
+    floor_rows: dict[str, int] = {}
+    floor_labels: list[tuple[str, str]] = []
     for p in params.entries.values():
         if p.key == "tiers":
             value: Any = "见下表"
@@ -663,6 +673,9 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
             value = p.value
         ps.append((p.label, p.key, value, p.unit, p.source, p.year, p.note, "是" if p.floor else None))
         row = ps.max_row
+        floor_rows[p.key] = row
+        if p.floor:
+            floor_labels.append((p.key, p.label))
         if p.key in _SCALAR_NAMES:
             names[_SCALAR_NAMES[p.key]] = f"$C${row}"
             ps.cell(row, 3).fill = input_fill
@@ -784,12 +797,16 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         f'IF({_SCALAR_NAMES[p.key]}="","{p.label}、","")' for p in params.entries.values() if SPECS_BY_KEY[p.key].nullable
     )
     ws.cell(r, 1, "提示").font = bold
-    ws.cell(r, 2, f'=IF(({pending})="","","参数待市局填写："&{pending}&"测算中按0计算。")')
-    ws.cell(r + 1, 1, "所用参数").font = bold
-    ws.cell(r + 1, 2, f"='{PARAMS_SHEET}'!C4")
-    ws.cell(r + 2, 1, "说明").font = bold
-    ws.cell(r + 2, 2, "至60周岁按年缴费年限＝60周岁那一年减去开始缴费年份；60周岁当年不计缴费年。补缴部分在60周岁时一次记入，不计利息。")
-    for row in (r, r + 2):
+    ws.cell(r, 2, f'=IF(({pending})="","","{_pending_prefix}"&LEFT({pending},LEN({pending})-1)&"{_pending_suffix}")')
+    floors = "&".join(
+        f'IF(\'{PARAMS_SHEET}\'!$H${floor_rows[key]}="是","{_floor_message(label)}","")' for key, label in floor_labels
+    )
+    ws.cell(r + 1, 2, f"={floors}" if floors else None)
+    ws.cell(r + 2, 1, "所用参数").font = bold
+    ws.cell(r + 2, 2, f"='{PARAMS_SHEET}'!C4")
+    ws.cell(r + 3, 1, "说明").font = bold
+    ws.cell(r + 3, 2, "至60周岁按年缴费年限＝60周岁那一年减去开始缴费年份；60周岁当年不计缴费年。补缴部分在60周岁时一次记入，不计利息。")
+    for row in (r, r + 1, r + 3):
         ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 26
     ws.column_dimensions["B"].width = 46

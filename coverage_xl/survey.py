@@ -1,0 +1,149 @@
+"""Load a folder of unit submissions: validate each file, assign it to a unit, find what is wrong
+with the folder as a whole (a unit missing, a unit twice, the same person in two units).
+
+Consolidation, dispatch and notices all start here, so every job counts the same people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from coverage_xl.findings import Finding
+from coverage_xl.units import Unit, default_units
+from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
+
+
+@dataclass
+class FileRecord:
+    """One input file as the run log (汇总记录) shows it."""
+
+    path: Path
+    size: int
+    sha256: str
+    modified: dt.datetime
+    checked: Checked
+    unit: Unit | None
+    counted: bool = False
+    problem: str = ""  # why it was not counted (Chinese), '' when counted
+
+
+@dataclass
+class CrossDuplicate:
+    id: str
+    places: list[tuple[str, str, int]]  # (unit name, file name, Excel row)
+
+
+@dataclass
+class SurveyBatch:
+    files: list[FileRecord]
+    units: tuple[Unit, ...]
+    as_of: dt.date
+    duplicates: list[CrossDuplicate] = field(default_factory=list)
+
+    @property
+    def counted(self) -> list[FileRecord]:
+        return [f for f in self.files if f.counted]
+
+    def people(self) -> pd.DataFrame:
+        """Everyone in the counted files, with their unit (one row per data row)."""
+        frames = [f.checked.people.assign(unit=f.unit.name, file=f.path.name) for f in self.counted if f.unit]
+        if not frames:
+            return empty_people().assign(file=pd.Series(dtype=object))
+        return pd.concat(frames, ignore_index=True)
+
+    def missing_units(self) -> list[Unit]:
+        have = {f.unit.name for f in self.counted if f.unit}
+        twice = {f.unit.name for f in self.files if f.unit and not f.counted and f.checked.report.readable}
+        return [u for u in self.units if u.name not in have and u.name not in twice]
+
+    def unit_problems(self) -> dict[str, str]:
+        """Unit name -> why it has no counted file (未报送, two files, unreadable)."""
+        out: dict[str, str] = {}
+        for f in self.files:
+            if f.unit and not f.counted:
+                out[f.unit.name] = f.problem
+        for u in self.missing_units():
+            out.setdefault(u.name, "未报送")
+        return out
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None = None, *,
+               units: tuple[Unit, ...] | None = None,
+               progress: Callable[[Path, int, int], None] | None = None) -> SurveyBatch:
+    """Validate every workbook (a folder or a list of files) and decide which ones are counted.
+
+    A file is counted when it was read, its unit was recognised, and no other file claims the same
+    unit (two files for one unit: neither is counted, the message names both)."""
+    as_of = as_of or dt.date.today()
+    units = units or default_units()
+    if isinstance(paths, str | Path):
+        p = Path(paths)
+        files = spreadsheet_files(p) if p.is_dir() else [p]
+    else:
+        files = [Path(p) for p in paths]
+    records: list[FileRecord] = []
+    for n, path in enumerate(files, start=1):
+        if progress:
+            progress(path, n, len(files))
+        stat = path.stat()
+        checked = validate_file(path, as_of)
+        unit = next((u for u in units if u.name == checked.report.unit), None) if checked.report.unit else None
+        rec = FileRecord(path, stat.st_size, sha256_of(path), dt.datetime.fromtimestamp(stat.st_mtime), checked, unit)
+        if not checked.report.readable:
+            rec.problem = "文件无法读取：" + checked.report.findings[0].message()
+        elif checked.survey is None:
+            rec.problem = "找不到附件3表头"
+        elif unit is None:
+            rec.problem = "无法识别填报单位"
+        records.append(rec)
+    by_unit: dict[str, list[FileRecord]] = {}
+    for rec in records:
+        if rec.unit and not rec.problem:
+            by_unit.setdefault(rec.unit.name, []).append(rec)
+    for name, recs in by_unit.items():
+        if len(recs) == 1:
+            recs[0].counted = True
+        else:
+            names = "、".join(r.path.name for r in recs)
+            for r in recs:
+                r.problem = f"{name}有{len(recs)}个文件（{names}），均未计入，请确认保留哪一个"
+    batch = SurveyBatch(records, units, as_of)
+    batch.duplicates = find_cross_unit_duplicates(batch)
+    return batch
+
+
+def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
+    """The same ID in two or more units' counted files; adds ``id.duplicate_cross_unit`` findings."""
+    people = batch.people()
+    if people.empty:
+        return []
+    ids = people[people["id"] != ""]
+    multi = ids[ids.duplicated("id", keep=False)]
+    multi = multi[multi.groupby("id")["unit"].transform("nunique") > 1]
+    dups: list[CrossDuplicate] = []
+    rec_by_file = {r.path.name: r for r in batch.counted}
+    for pid, grp in multi.groupby("id", sort=True):
+        places = [(u, f, int(r)) for u, f, r in zip(grp["unit"], grp["file"], grp["row"], strict=True)]
+        dups.append(CrossDuplicate(str(pid), places))
+        for unit, fname, row in places:
+            others = "、".join(f"{u}（{f}第{r}行）" for u, f, r in places if (u, f, r) != (unit, fname, row))
+            rec = rec_by_file[fname]
+            col = rec.checked.survey.columns.get("id") if rec.checked.survey else None
+            rec.checked.report.findings.append(Finding(
+                "id.duplicate_cross_unit", sheet=rec.checked.report.sheet, row=row, column=col, field="id",
+                value=pid, details=(("detail", others),)))
+    return dups
