@@ -525,6 +525,15 @@ ROW_FIELDS: tuple[RowField, ...] = (
 )
 
 
+ESTIMATOR_INPUT_CELLS = {"birth": "B3", "tier": "B4", "start_year": "B5", "support": "B6"}
+"""Where a clerk types on 测算器 (the formulas below refer to these cells)."""
+
+ESTIMATOR_RESULT_CELLS = {f.key: f"B{9 + i}" for i, f in enumerate(ROW_FIELDS)}
+"""Where 测算器 shows each result, by :data:`ROW_FIELDS` key; the warnings follow two rows below."""
+
+ESTIMATOR_WARNING_CELLS = (f"B{9 + len(ROW_FIELDS) + 1}", f"B{9 + len(ROW_FIELDS) + 2}")
+
+
 def _format_field(f: RowField, value: Any) -> str:
     if value is None:
         return "无法测算"
@@ -776,9 +785,9 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
             f'=IF({ok},"",IF(F6=0,"补缴后次月",(F3+{PENSION_AGE}+IF(F4=12,1,0))&"-"&TEXT(MOD(F4,12)+1,"00")))'
         ),
     }
-    top = 9
+    rows = {key: int(ref[1:]) for key, ref in ESTIMATOR_RESULT_CELLS.items()}
+    top = min(rows.values())
     ws.cell(top - 1, 1, "测算结果").font = bold
-    rows = {f.key: top + i for i, f in enumerate(ROW_FIELDS)}
     formulas["monthly_pension"] = f'=IF({can},"",B{rows["basic_pension"]}+B{rows["personal_pension"]})'
     formulas["recover_years"] = (
         f'=IF({can},"",IF(B{rows["monthly_pension"]}>0,B{rows["own_total"]}/(B{rows["monthly_pension"]}*12),""))'
