@@ -67,6 +67,7 @@ def bureau_params(tmp_path: Path):
     data = default_data()
     data["meta"]["name"] = "测试用参数"
     data["subsidy"]["value"] = [[100, 30], [200, 35], [500, 60], [1000, 100]]
+    data["subsidy"]["floor"] = False  # the bureau entered its own figures
     data["catch_up_subsidy"]["value"] = True
     data["provincial_basic_addition"]["value"] = 10
     data["local_basic_addition"]["value"] = 5
