@@ -19,10 +19,13 @@ project reads the same in a Chinese Excel (936) or a Western one. Output is dete
 from __future__ import annotations
 
 import hashlib
+import io
 import struct
 import uuid
 from dataclasses import dataclass
 from typing import Literal
+
+import olefile
 
 from coverage_xl.xlsm.cfb import write_cfb
 from coverage_xl.xlsm.compression import compress, decompress
@@ -62,11 +65,20 @@ class VbaModule:
     kind: ModuleKind
     source: str
 
-    def encoded(self) -> bytes:
+    def encoded(self, codepage: int = CODEPAGE) -> bytes:
         try:
-            return self.source.encode(f"cp{CODEPAGE}")
+            return self.source.encode(f"cp{codepage}")
         except UnicodeEncodeError as exc:
-            raise ValueError(f"VBA module {self.name!r} has a character outside code page {CODEPAGE}: {exc}") from exc
+            raise ValueError(f"VBA module {self.name!r} has a character outside code page {codepage}: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class VbaProject:
+    """What :func:`read_vba_project` finds: the modules, the raw reference records, the code page."""
+
+    modules: list[VbaModule]
+    references: bytes
+    codepage: int
 
 
 def document_module(name: str, *, workbook: bool = False, body: str = "") -> VbaModule:
@@ -96,20 +108,33 @@ def _rec(rec_id: int, data: bytes) -> bytes:
     return struct.pack("<HI", rec_id, len(data)) + data
 
 
-def _mbcs(text: str) -> bytes:
-    return text.encode(f"cp{CODEPAGE}")
+def _mbcs(text: str, codepage: int = CODEPAGE) -> bytes:
+    return text.encode(f"cp{codepage}")
 
 
 def _utf16(text: str) -> bytes:
     return text.encode("utf-16-le")
 
 
-def _dir_stream(modules: list[VbaModule], references, syskind: int) -> bytes:
+def _reference_records(references: tuple[tuple[str, str], ...], codepage: int) -> bytes:
+    """REFERENCENAME + REFERENCEREGISTERED for each (name, libid) (2.3.4.2.2)."""
+    out = bytearray()
+    for name, libid in references:
+        out += _rec(0x0016, _mbcs(name, codepage)) + _rec(0x003E, _utf16(name))
+        raw = _mbcs(libid, codepage)
+        out += _rec(0x000D, struct.pack("<I", len(raw)) + raw + struct.pack("<IH", 0, 0))
+    return bytes(out)
+
+
+def _dir_stream(modules: list[VbaModule], references: bytes, syskind: int, codepage: int) -> bytes:
+    def _mbcs(text: str) -> bytes:
+        return text.encode(f"cp{codepage}")
+
     out = bytearray()
     out += _rec(0x0001, struct.pack("<I", syskind))
     out += _rec(0x0002, struct.pack("<I", LCID))
     out += _rec(0x0014, struct.pack("<I", LCID))
-    out += _rec(0x0003, struct.pack("<H", CODEPAGE))
+    out += _rec(0x0003, struct.pack("<H", codepage))
     out += _rec(0x0004, _mbcs(PROJECT_NAME))
     out += _rec(0x0005, b"") + _rec(0x0040, b"")  # docstring, MBCS + UTF-16
     out += _rec(0x0006, b"") + _rec(0x003D, b"")  # help file paths
@@ -117,10 +142,7 @@ def _dir_stream(modules: list[VbaModule], references, syskind: int) -> bytes:
     out += _rec(0x0008, struct.pack("<I", 0))  # LIBFLAGS
     out += struct.pack("<HIIH", 0x0009, 4, 1, 0)  # PROJECTVERSION: "size" 4, then major u32, minor u16
     out += _rec(0x000C, b"") + _rec(0x003C, b"")  # conditional compilation constants
-    for name, libid in references:
-        out += _rec(0x0016, _mbcs(name)) + _rec(0x003E, _utf16(name))  # REFERENCENAME
-        raw = _mbcs(libid)
-        out += _rec(0x000D, struct.pack("<I", len(raw)) + raw + struct.pack("<IH", 0, 0))  # REFERENCEREGISTERED
+    out += references
     out += _rec(0x000F, struct.pack("<H", len(modules)))
     out += _rec(0x0013, struct.pack("<H", 0xFFFF))  # PROJECTCOOKIE
     for mod in modules:
@@ -167,7 +189,7 @@ def decrypt(text: str) -> bytes:
     return bytes(plain[4:])
 
 
-def _project_stream(modules: list[VbaModule], project_id: str) -> bytes:
+def _project_stream(modules: list[VbaModule], project_id: str, codepage: int) -> bytes:
     seed = hashlib.sha256(project_id.encode()).digest()[0]
     lines = [f'ID="{project_id}"']
     for mod in modules:
@@ -189,13 +211,13 @@ def _project_stream(modules: list[VbaModule], project_id: str) -> bytes:
         "[Workspace]",
     ]
     lines += [f"{mod.name}=0, 0, 0, 0, C" for mod in modules]
-    return _mbcs(EOL.join(lines) + EOL)
+    return _mbcs(EOL.join(lines) + EOL, codepage)
 
 
-def _projectwm_stream(modules: list[VbaModule]) -> bytes:
+def _projectwm_stream(modules: list[VbaModule], codepage: int) -> bytes:
     out = bytearray()
     for mod in modules:
-        out += _mbcs(mod.name) + b"\0" + _utf16(mod.name) + b"\0\0"
+        out += _mbcs(mod.name, codepage) + b"\0" + _utf16(mod.name) + b"\0\0"
     return bytes(out + b"\0\0")
 
 
@@ -216,58 +238,70 @@ def _check_modules(modules: list[VbaModule]) -> None:
 def build_vba_project(
     modules: list[VbaModule],
     *,
-    references=DEFAULT_REFERENCES,
+    references: tuple[tuple[str, str], ...] | bytes = DEFAULT_REFERENCES,
     syskind: int = SYSKIND_WIN32,
+    codepage: int = CODEPAGE,
     project_id: str | None = None,
 ) -> bytes:
     """Return the bytes of a vbaProject.bin holding ``modules`` (document modules first, like Excel).
 
-    ``project_id`` defaults to a GUID derived from the module names, so a build is reproducible.
+    ``references`` are (name, libid) pairs, or the raw reference records of a project read back
+    with :func:`read_vba_project` (kept byte for byte, in its code page). ``project_id`` defaults to
+    a GUID derived from the module names, so a build is reproducible.
     """
     _check_modules(modules)
+    refs = references if isinstance(references, bytes) else _reference_records(references, codepage)
     if project_id is None:
         project_id = "{" + str(uuid.uuid5(uuid.NAMESPACE_URL, "coverage-xl:" + ",".join(m.name for m in modules))).upper() + "}"
     entries = {
-        "PROJECT": _project_stream(modules, project_id),
-        "PROJECTwm": _projectwm_stream(modules),
+        "PROJECT": _project_stream(modules, project_id, codepage),
+        "PROJECTwm": _projectwm_stream(modules, codepage),
         "VBA/_VBA_PROJECT": bytes.fromhex("CC61FFFF000000"),
-        "VBA/dir": compress(_dir_stream(modules, references, syskind)),
+        "VBA/dir": compress(_dir_stream(modules, refs, syskind, codepage)),
     }
     for mod in modules:
-        entries[f"VBA/{mod.name}"] = compress(mod.encoded())
+        entries[f"VBA/{mod.name}"] = compress(mod.encoded(codepage))
     return write_cfb(entries)
 
 
 # --- reading a project back (for save_preserving and tests) -------------------------------------
 
+_REFERENCE_IDS = {0x0016, 0x003E, 0x000D, 0x000E, 0x002F, 0x0030, 0x0033}
+
 
 def _dir_records(data: bytes):
+    """(id, payload, start, end) of each ``dir`` record; sizes are generic except PROJECTVERSION."""
     pos = 0
     while pos + 6 <= len(data):
         rec_id, size = struct.unpack_from("<HI", data, pos)
         if rec_id == 0x0009:  # PROJECTVERSION: its size field says 4 but 6 bytes follow
             size = 6
-        yield rec_id, data[pos + 6 : pos + 6 + size]
+        yield rec_id, data[pos + 6 : pos + 6 + size], pos, pos + 6 + size
         pos += 6 + size
         if rec_id == 0x0010:
             return
 
 
-def read_vba_project(vba_bin: bytes) -> list[VbaModule]:
-    """The modules of any vbaProject.bin (ours or Excel's), in ``dir`` order, sources decompressed."""
-    import io
+def read_vba_project(vba_bin: bytes) -> VbaProject:
+    """Modules (in ``dir`` order, sources decompressed), raw references and code page of any project.
 
-    import olefile
-
+    Works for Excel's own projects too: module streams are read from their MODULEOFFSET, after any
+    compiled p-code. Designer modules (UserForms) would lose their storages; the master has none.
+    """
     ole = olefile.OleFileIO(io.BytesIO(vba_bin))
     try:
-        records = list(_dir_records(decompress(ole.openstream("VBA/dir").read())))
-        codepage = next((struct.unpack("<H", d)[0] for i, d in records if i == 0x0003), CODEPAGE)
+        raw_dir = decompress(ole.openstream("VBA/dir").read())
+        records = list(_dir_records(raw_dir))
+        codepage = next((struct.unpack("<H", d)[0] for i, d, _, _ in records if i == 0x0003), CODEPAGE)
         enc = f"cp{codepage}"
+        ref_spans = [(a, b) for i, _, a, b in records if i in _REFERENCE_IDS]
+        references = raw_dir[ref_spans[0][0] : ref_spans[-1][1]] if ref_spans else b""
+        project = ole.openstream("PROJECT").read().decode(enc, errors="replace")
+        documents = {ln.split("=", 1)[1].split("/", 1)[0] for ln in project.splitlines() if ln.startswith("Document=")}
         modules: list[VbaModule] = []
         name = stream = None
         offset, kind = 0, "module"
-        for rec_id, data in records:
+        for rec_id, data, _, _ in records:
             if rec_id == 0x0019:
                 name, stream, offset, kind = data.decode(enc), None, 0, "module"
             elif rec_id == 0x001A:
@@ -275,14 +309,11 @@ def read_vba_project(vba_bin: bytes) -> list[VbaModule]:
             elif rec_id == 0x0031:
                 (offset,) = struct.unpack("<I", data)
             elif rec_id == 0x0022:
-                kind = "class"
+                kind = "document" if name in documents else "class"
             elif rec_id == 0x002B and name is not None:
                 raw = ole.openstream(f"VBA/{stream or name}").read()
-                modules.append(VbaModule(name, kind, decompress(raw[offset:]).decode(enc)))
+                modules.append(VbaModule(name, kind, decompress(raw[offset:]).decode(enc)))  # type: ignore[arg-type]
                 name = None
-        # dir does not tell document from class modules; the PROJECT stream does.
-        project = ole.openstream("PROJECT").read().decode(enc, errors="replace")
-        documents = {ln.split("=", 1)[1].split("/", 1)[0] for ln in project.splitlines() if ln.startswith("Document=")}
-        return [VbaModule(m.name, "document", m.source) if m.name in documents else m for m in modules]
+        return VbaProject(modules, references, codepage)
     finally:
         ole.close()
