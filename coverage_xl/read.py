@@ -222,6 +222,8 @@ def read_survey(path: str | Path) -> SurveySheet:
     data: list[list[Any]] = []
     numbers: list[int] = []
     first_col, second_col = idx[0], idx[1]
+    identity = idx == list(range(c0, c0 + ANNEX3.width))
+    name_i, id_i = ANNEX3.col("name") - 1, ANNEX3.col("id") - 1
     for r in range(start, len(rows)):
         row = rows[r]
         if len(row) < width:
@@ -232,8 +234,8 @@ def read_survey(path: str | Path) -> SurveySheet:
         if second_col is not None and isinstance(row[second_col], str) and row[second_col].strip() == TOTAL_LABEL \
                 and not str(label).strip():
             break
-        values = [row[i] if i is not None else "" for i in idx]
-        if _blank_row(values):
+        values = row[c0 : c0 + ANNEX3.width] if identity else [row[i] if i is not None else "" for i in idx]
+        if (values[name_i] == "" or values[id_i] == "") and _blank_row(values):
             continue
         data.append(values)
         numbers.append(r_off + r + 1)

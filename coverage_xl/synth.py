@@ -57,8 +57,12 @@ class Person:
     planted: list[str] = field(default_factory=list)
 
 
-def make_people(unit: Unit, n: int, *, seed: int = 0, as_of: dt.date = dt.date(2020, 9, 30)) -> list[Person]:
+def make_people(unit: Unit, n: int, *, seed: int = 0, as_of: dt.date = dt.date(2020, 9, 30),
+                taken: set[str] | None = None) -> list[Person]:
+    """``n`` people of ``unit``; IDs are unique within ``taken`` (pass one set across units so that
+    the only cross-unit duplicates are the ones a test plants)."""
     rng = random.Random(f"{seed}:{unit.code}:{n}")
+    taken = set() if taken is None else taken
     cats = list(CATEGORY_WEIGHTS)
     weights = list(CATEGORY_WEIGHTS.values())
     people: list[Person] = []
@@ -72,6 +76,10 @@ def make_people(unit: Unit, n: int, *, seed: int = 0, as_of: dt.date = dt.date(2
             age = rng.randint(16, 85) if cat != "in_scope" else rng.randint(16, 70)
         born = as_of - dt.timedelta(days=age * 365 + rng.randint(30, 330))
         pid = make_id(born, rng)
+        while pid in taken or pid[:17] in taken:
+            pid = make_id(born, rng)
+        taken.add(pid)
+        taken.add(pid[:17])  # a planted checksum error must not collide with someone else either
         village = rng.choice(VILLAGES)
         v: dict[str, Any] = {
             "code": rng.choice((CITY_CODE, CITY_CODE, unit.code)),
@@ -218,9 +226,10 @@ def write_sample_folder(folder: str | Path, total: int = 600, *, seed: int = 202
     """Write one workbook per unit into ``folder``; returns the people written, by unit name."""
     folder = Path(folder)
     out: dict[str, list[Person]] = {}
+    taken: set[str] = set()
+    sizes = sample_sizes(total)
     for unit in default_units():
-        n = sample_sizes(total)[unit.name]
-        people = make_people(unit, n, seed=seed)
+        people = make_people(unit, sizes[unit.name], seed=seed, taken=taken)
         if errors_per_unit:
             plant_errors(people, errors_per_unit, seed=seed + unit.order)
         write_unit_workbook(folder / f"{unit.name}_摸底明细表.xlsx", unit, people, day=day, fast=fast,

@@ -60,20 +60,39 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
     people = pd.DataFrame({
         "row": survey.row_numbers,
         "unit": report.unit,
-        "code": [clean_text(v) for v in col("code")],
-        "region": [clean_text(v) for v in col("region")],
-        "name": [str(v).strip() if v is not None else "" for v in col("name")],
+        "code": _clean_column(col("code")),
+        "region": _clean_column(col("region")),
+        "name": [_text(v) for v in col("name")],
         "id": ctx.ids,
         "id_ok": ctx.id_ok,
         "birth": ctx.births,
-        "address": [str(v).strip() if v is not None else "" for v in col("address")],
+        "address": [_text(v) for v in col("address")],
         "category": ctx.categories,
         "willing": ctx.willing,
-        "phone": [clean_text(v) for v in col("phone")],
-        "remark": [str(v).strip() if v is not None else "" for v in col("remark")],
+        "phone": _clean_column(col("phone")),
+        "remark": [_text(v) for v in col("remark")],
         "other_text": ctx.other_text,
     }, columns=list(PEOPLE_COLUMNS))
     return Checked(report, people, survey)
+
+
+def _clean_column(values: list) -> list[str]:
+    """clean_text over a column, computed once per distinct value (codes and units repeat)."""
+    memo: dict[object, str] = {}
+    out = []
+    for v in values:
+        key = (v.__class__, v)
+        c = memo.get(key)
+        if c is None:
+            c = memo[key] = clean_text(v)
+        out.append(c)
+    return out
+
+
+def _text(v: object) -> str:
+    if v.__class__ is str:
+        return v.strip()
+    return clean_text(v)
 
 
 def validate_file(path: str | Path, as_of: dt.date | None = None) -> Checked:

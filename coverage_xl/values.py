@@ -19,7 +19,10 @@ def clean_text(value: object) -> str:
     """Cell value as text: full-width folded to half-width (NFKC), all spaces removed.
 
     Numbers that are whole come back without ".0" (13812341234.0 → "13812341234")."""
-    if value is None:
+    if value.__class__ is str:
+        if value.isascii() and " " not in value and "\t" not in value and "\n" not in value and "\r" not in value:
+            return value
+    elif value is None:
         return ""
     if isinstance(value, float):
         if value != value:  # NaN

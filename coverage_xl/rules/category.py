@@ -23,7 +23,23 @@ def check_category(ctx: Context) -> Iterator[Finding]:
     present = [ctx.present(k) for k in CATEGORY_KEYS]
     if not any(present):
         return
+    all_present = all(present)
+    first, last = _INDEX[0], _INDEX[-1] + 1
+    contiguous = _INDEX == list(range(first, last))
     for i, row in enumerate(ctx.survey.rows):
+        if all_present and contiguous:  # the common case: one "√" and ten blanks, decided in C
+            vals = row[first:last]
+            if vals.count("") == len(vals) - 1:
+                for mark in _TICKS:
+                    if mark in vals:
+                        k = vals.index(mark)
+                        if k != len(vals) - 1:
+                            ctx.categories[i] = CATEGORY_KEYS[k]
+                        break
+                else:
+                    mark = None
+                if mark is not None and ctx.categories[i] is not None:
+                    continue
         ticked: list[str] = []
         bad = False
         for key, idx, here in zip(CATEGORY_KEYS, _INDEX, present, strict=True):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterator
 
@@ -18,7 +19,23 @@ def check_ids(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("id"):
         return
     seen: dict[str, list[int]] = defaultdict(list)
+    dates: dict[str, dt.date | None] = {}
+    as_of = ctx.as_of
     for i, raw in enumerate(ctx.column_values("id")):
+        # Fast path for a clean 18-character text ID: same checks as idcard.check, fewer calls.
+        if raw.__class__ is str and len(raw) == 18 and raw[:17].isdigit() and (raw[17].isdigit() or raw[17] == "X"):
+            ymd = raw[6:14]
+            born = dates.get(ymd, False)
+            if born is False:
+                born = idcard.birth_date(raw)
+                dates[ymd] = born
+            if born is not None and idcard.EARLIEST_BIRTH <= born <= as_of and \
+                    raw[17] == idcard.check_character(raw[:17]) and idcard.region_existed(raw[:6]):
+                ctx.ids[i] = raw
+                ctx.births[i] = born
+                ctx.id_ok[i] = True
+                seen[raw].append(i)
+                continue
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             yield ctx.finding("id.numeric", i, "id", raw)
             continue

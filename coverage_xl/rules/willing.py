@@ -12,8 +12,11 @@ from coverage_xl.values import Willing, parse_willing
 def check_willing(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("willing"):
         return
+    fast = {"是": Willing.YES, "否": Willing.NO, "": Willing.EMPTY}
     for i, raw in enumerate(ctx.column_values("willing")):
-        w = parse_willing(raw)
+        w = fast.get(raw) if raw.__class__ is str else None
+        if w is None:
+            w = parse_willing(raw)
         cat = ctx.categories[i]
         if w is Willing.INVALID:
             yield ctx.finding("willing.value", i, "willing", raw)

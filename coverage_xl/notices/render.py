@@ -1,0 +1,139 @@
+"""Sandboxed Jinja rendering for notices: text (SMS) and Word documents (docxtpl).
+
+Templates are edited by clerks, so they are treated as untrusted input: rendering runs in
+:class:`jinja2.sandbox.SandboxedEnvironment` (no access to Python internals such as
+``''.__class__``) with :class:`jinja2.StrictUndefined` (a misspelt variable stops the run instead of
+leaving a blank in a letter). Every Jinja failure becomes a :class:`~coverage_xl.errors.TemplateError`
+whose Chinese message names the template and, when known, the variable or the line.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from coverage_xl.errors import TemplateError
+
+__all__ = ["make_env", "render_text", "render_string", "render_docx", "fmt_int", "fmt_pct", "template_error"]
+
+
+def fmt_int(value: Any) -> str:
+    """People counts as printed in the annex sheets: plain integers, no thousands separator."""
+    if value is None or value == "":
+        return ""
+    try:
+        return str(int(round(float(value))))
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def fmt_pct(value: Any, digits: int = 2) -> str:
+    """A rate in [0, 1] as the annex sheets print it (number format ``0.00%``): 0.8523 -> 85.23%."""
+    if value is None or value == "":
+        return ""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if v != v:  # NaN: a unit with nothing to cover
+        return "—"
+    return f"{v * 100:.{digits}f}%"
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"int": fmt_int, "pct": fmt_pct}
+
+
+def make_env(*, autoescape: bool = False) -> SandboxedEnvironment:
+    """The one environment every notice template renders in (sandboxed, strict, our filters).
+
+    ``autoescape`` is on for Word XML so that a name such as "A&B" cannot break the document."""
+    env = SandboxedEnvironment(
+        undefined=jinja2.StrictUndefined,
+        autoescape=autoescape,
+        keep_trailing_newline=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+_UNDEFINED_NAME = re.compile(r"'([^']+)' is undefined")
+_UNDEFINED_ATTR = re.compile(r"has no attribute '([^']+)'")
+
+
+def template_error(exc: Exception, template: str, snippet: str = "") -> TemplateError:
+    """A Chinese message for a Jinja failure in ``template`` (a file name a clerk recognises)."""
+    where = f"模板“{template}”"
+    if isinstance(exc, SecurityError):
+        return TemplateError(
+            f"{where}试图访问不允许的内部属性，已被安全沙箱拒绝（{exc}）。模板中只能使用文档列出的变量。")
+    if isinstance(exc, jinja2.UndefinedError):
+        msg = str(exc)
+        if "unsafe" in msg:  # the sandbox's own undefined for a forbidden attribute
+            return TemplateError(f"{where}试图访问不允许的内部属性，已被安全沙箱拒绝（{msg}）。")
+        m = _UNDEFINED_NAME.search(msg) or _UNDEFINED_ATTR.search(msg)
+        var = m.group(1) if m else msg
+        return TemplateError(
+            f"{where}中使用了未定义的变量“{var}”。请检查拼写，可用的变量见 docs/notices.md。")
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        line = f"第{exc.lineno}行" if exc.lineno and not snippet else ""
+        near = f"，附近文字：“{snippet}”" if snippet else ""
+        return TemplateError(f"{where}{line}有语法错误：{exc.message}{near}。请检查 {{{{ }}}} 和 {{% %}} 是否成对。")
+    if isinstance(exc, jinja2.TemplateError):
+        return TemplateError(f"{where}无法生成：{exc}。")
+    return TemplateError(f"{where}无法生成：{type(exc).__name__}: {exc}")
+
+
+def render_string(source: str, context: Mapping[str, Any], *, name: str = "<文本>") -> str:
+    """Render a template given as text (used for SMS templates and in tests)."""
+    env = make_env()
+    try:
+        return env.from_string(source).render(dict(context))
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, name) from exc
+    except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:
+        raise template_error(exc, name) from exc
+
+
+def render_text(path: str | Path, context: Mapping[str, Any]) -> str:
+    """Render a text template file (UTF-8, BOM tolerated); leading/trailing white space removed."""
+    path = Path(path)
+    try:
+        source = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise TemplateError(f"无法读取模板“{path}”：{exc.strerror or exc}。") from exc
+    return render_string(source, context, name=path.name).strip()
+
+
+def _docx_snippet(exc: Exception) -> str:
+    lines = [s.strip() for s in getattr(exc, "docx_context", None) or [] if s.strip()]
+    return " ".join(lines)[:80]
+
+
+def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Path) -> Path:
+    """Render a Word template (Jinja inside the document, docxtpl syntax) to ``out``.
+
+    The document is written atomically: a failed render leaves no half-written file."""
+    from docxtpl import DocxTemplate
+
+    from coverage_xl.atomic import atomic_path
+
+    template = Path(template)
+    try:
+        doc = DocxTemplate(str(template))
+        doc.render(dict(context), jinja_env=make_env(autoescape=True), autoescape=True)
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, template.name, _docx_snippet(exc)) from exc
+    except (OSError, KeyError, ValueError) as exc:  # not a .docx, or a damaged one
+        if isinstance(exc, ValueError | KeyError) and not str(exc).strip():
+            raise
+        raise TemplateError(f"模板“{template.name}”不是有效的 Word（.docx）文件：{exc}。") from exc
+    with atomic_path(out, backup=False) as tmp:
+        doc.save(str(tmp))
+    return Path(out)

@@ -1,0 +1,218 @@
+"""Read the tables other offices send: the province's list, comparison data, system exports.
+
+They arrive as xlsx/xls/ods (read with python-calamine) or CSV written by Excel or a business system
+(UTF-8 with a BOM, or GBK/GB18030 — the usual Windows encodings in China). Their header is often not
+in row 1 (a title, a date line above it) and the ID column goes by many names (身份证号码, 公民身份号码,
+证件号码 …), so :func:`read_table` finds the header row by a hint and :func:`find_column` finds a
+column by candidate names. Every cell comes back as text: an ID must never be turned into a number.
+A number cell with more than 15 digits has already lost its last digits in Excel; it comes back in
+Excel's own scientific form (``4.30981196503151E+17``) so that the ID check rejects it visibly instead
+of inventing digits.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from coverage_xl.errors import InputError
+from coverage_xl.layout import header_key
+
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
+HEADER_SCAN_ROWS = 30
+
+# Header names of the ID column, most specific first.
+ID_HEADERS: tuple[str, ...] = ("身份证号码", "公民身份号码", "身份证号", "证件号码", "身份证件号码", "身份证",
+                               "证件号", "社会保障号码", "社会保障号", "公民身份证号码", "idcard", "id")
+ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "公民身份", "证件号", "社会保障号")
+_ID_LIKE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
+
+
+def cell_text(value: Any) -> str:
+    """A cell as the text a clerk sees: whole numbers without ".0", long numbers as Excel shows them."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        if value.is_integer():  # Excel's display of an 18-digit number: digits already lost
+            return f"{value:.15G}"
+        return repr(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _decode(data: bytes, path: Path) -> str:
+    for enc in CSV_ENCODINGS:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(f"无法识别“{path.name}”的文字编码（既不是 UTF-8 也不是 GBK）。请用 Excel 打开后另存为 .xlsx 再试。")
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    try:
+        text = _decode(path.read_bytes(), path)
+    except OSError as exc:
+        raise InputError(f"无法读取“{path}”：{exc.strerror or exc}。") from exc
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
+        delimiter = dialect.delimiter
+    except csv.Error:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of a workbook (or the one 'sheet' of a CSV) as text rows."""
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return [(path.stem, _csv_rows(path))]
+    from coverage_xl.read import UnreadableError, open_workbook
+
+    try:
+        wb = open_workbook(path)
+    except UnreadableError as exc:
+        raise InputError(f"无法读取“{path.name}”：{exc}。") from exc
+    out = []
+    for name in wb.sheet_names:
+        try:
+            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception:  # a chart sheet or a broken sheet: not a table
+            continue
+        out.append((name, [[cell_text(v) for v in row] for row in rows]))
+    return out
+
+
+def _matches(key: str, candidates: Sequence[str], parts: Sequence[str] = ()) -> bool:
+    if not key:
+        return False
+    keys = {header_key(c).lower() for c in candidates}
+    return key.lower() in keys or any(p in key for p in parts)
+
+
+def find_column(df_or_header: pd.DataFrame | Iterable[object], candidates: Sequence[str],
+                parts: Sequence[str] = ()) -> str | None:
+    """The first column whose header equals one of ``candidates`` (compared without spaces and
+    bracket width, in the order of the candidates), else the first containing one of ``parts``.
+
+    ``df_or_header`` is a DataFrame or a header row; returns the header as it is (None: not found).
+    """
+    header = list(df_or_header.columns) if isinstance(df_or_header, pd.DataFrame) else list(df_or_header)
+    keys = [header_key(h).lower() for h in header]
+    for cand in candidates:
+        ck = header_key(cand).lower()
+        for h, k in zip(header, keys, strict=True):
+            if k == ck:
+                return h
+    for part in parts:
+        for h, k in zip(header, keys, strict=True):
+            if part and part in k:
+                return h
+    return None
+
+
+def find_id_column(df: pd.DataFrame) -> str | None:
+    """The ID column by header (身份证号码, 公民身份号码, 证件号码 …), else by content (most values look
+    like an ID number)."""
+    col = find_column(df, ID_HEADERS, ID_HEADER_PARTS)
+    if col is not None:
+        return col
+    best, best_share = None, 0.5
+    for c in df.columns:
+        values = [v for v in df[c] if v]
+        if not values:
+            continue
+        share = sum(bool(_ID_LIKE.match(v.replace(" ", ""))) for v in values) / len(values)
+        if share > best_share:
+            best, best_share = c, share
+    return best
+
+
+def _header_row(rows: list[list[str]], hints: Sequence[str], parts: Sequence[str]) -> int | None:
+    for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        if any(_matches(header_key(v), hints, parts) for v in row):
+            return r
+    return None
+
+
+def _frame(rows: list[list[str]], header_r: int | None) -> pd.DataFrame:
+    width = max((len(r) for r in rows), default=0)
+    if header_r is None:  # no header: columns 列1, 列2 …, data from the first row
+        header = [f"列{i + 1}" for i in range(width)]
+        start = 0
+    else:
+        header, seen = [], set()
+        for i, v in enumerate(rows[header_r] + [""] * (width - len(rows[header_r]))):
+            name = header_key(v) or f"列{i + 1}"
+            base, n = name, 2
+            while name in seen:
+                name, n = f"{base}_{n}", n + 1
+            seen.add(name)
+            header.append(name)
+        start = header_r + 1
+    data, index = [], []
+    for r in range(start, len(rows)):
+        row = rows[r] + [""] * (width - len(rows[r]))
+        if any(v for v in row):
+            data.append(row[:width])
+            index.append(r + 1)
+    df = pd.DataFrame(data, columns=header, index=pd.Index(index, name="源文件行号"), dtype=object)
+    df.attrs["header_row"] = None if header_r is None else header_r + 1
+    return df
+
+
+def read_table(path: str | Path, *, hints: Sequence[str] = ID_HEADERS, parts: Sequence[str] = ID_HEADER_PARTS,
+               sheet: str | None = None) -> pd.DataFrame:
+    """The table in a spreadsheet or CSV file, every cell as text.
+
+    The header is the first row (within the first 30) with a cell matching ``hints`` (exact header
+    names) or containing one of ``parts``; by default the ID column's names. The first sheet with
+    such a header is used (or ``sheet``). A file with no such header but a column of ID-like values
+    is read as headerless (columns 列1, 列2 …). The index is the row number in the source file, and
+    ``df.attrs`` holds ``sheet`` and ``header_row`` for messages.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"找不到文件“{path}”。")
+    sheets = _sheets(path)
+    if sheet is not None:
+        sheets = [s for s in sheets if s[0] == sheet]
+        if not sheets:
+            raise InputError(f"“{path.name}”中没有名为“{sheet}”的工作表。")
+    for name, rows in sheets:
+        r = _header_row(rows, hints, parts)
+        if r is not None:
+            df = _frame(rows, r)
+            df.attrs["sheet"] = name
+            return df
+    for name, rows in sheets:  # headerless: a bare column of ID numbers
+        df = _frame(rows, None)
+        if len(df) and find_id_column(df) is not None:
+            df.attrs["sheet"] = name
+            return df
+    for name, rows in sheets:
+        nonempty = next((i for i, row in enumerate(rows) if any(row)), None)
+        if nonempty is not None:
+            df = _frame(rows, nonempty)
+            df.attrs["sheet"] = name
+            return df
+    raise InputError(f"“{path.name}”中没有任何数据。")
