@@ -76,6 +76,9 @@ def parse_willing(value: object) -> Willing:
     return Willing.INVALID
 
 
+# Excel day serials for 1908–2118: no year-month number (196503) or year.month (1965.03) falls here.
+EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 3000, 80000
+
 _YM_PATTERNS = (
     re.compile(r"^(\d{4})[.\-/年](\d{1,2})(?:月)?(?:[.\-/](\d{1,2})日?|(\d{1,2})日)?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})?$"),
@@ -98,6 +101,9 @@ def parse_birth_month(value: object) -> tuple[tuple[int, int], ...] | None:
     if isinstance(value, int | float):
         if isinstance(value, float) and value != value:
             return None
+        if EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX:  # a date cell whose format hides it is a date
+            day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+            return ((day.year, day.month),)
         if float(value).is_integer():
             return parse_birth_month(str(int(value)))
         text = f"{value:.2f}"

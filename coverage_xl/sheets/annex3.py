@@ -45,7 +45,9 @@ def write_annex3(ws: Worksheet, unit: Unit | None, people: Iterable[Mapping[str,
     last = max(r - 1 + blank_rows, first - 1)
     for row in range(first, last + 1):
         for n in text_cols:
-            ws.cell(row, n).number_format = TEXT_FORMAT
+            cell = ws.cell(row, n)
+            if cell.value is None:  # a typed-in value will be text; a date or number given stays as given
+                cell.number_format = TEXT_FORMAT
     if total_row:
         total = last + 1
         ws.cell(total, 1, TOTAL_LABEL).alignment = CENTER
