@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -112,12 +113,7 @@ class Annex4Result:
 
     def rows(self) -> list[list[Any]]:
         """The table as sheet rows (plain Python values, blanks as None), 合计 last."""
-        out = []
-        for _, rec in self.table.iterrows():
-            out.append([None if (not isinstance(v, str) and pd.isna(v)) else
-                        (int(v) if isinstance(v, int | float) or hasattr(v, "item") else v)
-                        for v in rec.tolist()])
-        return out
+        return [[_plain(v) for v in rec] for rec in self.table.itertuples(index=False)]
 
     def as_dict(self, *, masked: bool = True) -> dict[str, Any]:
         """The run as JSON-ready data: per-unit counts, findings counts, duplicates, problems."""
@@ -173,6 +169,15 @@ class Annex4Result:
             + [{"unit": None, "file": f.path.name, "problem": f.problem}
                for f in self.batch.files if f.problem and f.unit is None],
         }
+
+
+def _plain(v: Any) -> Any:
+    """A cell value for openpyxl/JSON: pandas NA -> None, numpy integers -> int."""
+    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    return v
 
 
 def _status(batch: SurveyBatch) -> dict[str, UnitStatus]:
@@ -286,3 +291,20 @@ def check(result: Annex4Result, people: pd.DataFrame | None = None) -> None:
             problems.append("4 + 5 ≠ 已分类人数")
     if problems:
         raise CountCheckError("附件4 自检失败（程序错误，请报告）：" + "；".join(problems))
+
+
+def write_workbook(result: Annex4Result, out_path: str | Path, *, inputs_label: str | Path | None = None,
+                   reporter: str = "") -> Path:
+    """Write 附件4, 重复人员 and 汇总记录 into ``out_path`` (new, or an existing master workbook whose
+    other sheets are kept); never into one of the batch's input files."""
+    from coverage_xl.sheets.annex4 import write_annex4
+    from coverage_xl.sheets.output import write_owned_sheets
+    from coverage_xl.sheets.runlog import DUPLICATES_SHEET, RUNLOG_SHEET, write_duplicates, write_runlog
+
+    out = Path(out_path)
+    builders = {
+        ANNEX4.sheet_name: lambda ws: write_annex4(ws, result, reporter=reporter) and None,
+        DUPLICATES_SHEET: lambda ws: write_duplicates(ws, result) and None,
+        RUNLOG_SHEET: lambda ws: write_runlog(ws, result, inputs=inputs_label, output=out) and None,
+    }
+    return write_owned_sheets(out, builders, inputs=[f.path for f in result.batch.files])

@@ -1,0 +1,125 @@
+"""The sheets that leave a trace of a consolidation run (做到记录有痕).
+
+* 汇总记录: when the run happened, for which as-of date, with which tool version, and for every input
+  file its name, unit, size, SHA-256, modification time, rows read, errors, warnings and whether it
+  was counted (and if not, why) — enough to prove later which submission a number came from.
+* 重复人员: every ID number found in more than one unit, one line per place, so that the bureau can
+  decide who owns the person. Full ID numbers: this sheet stays in the bureau's workbook, like the
+  校验结果 sheet of the validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.consolidate import Annex4Result
+from coverage_xl.sheets.frame import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT
+
+RUNLOG_SHEET = "汇总记录"
+DUPLICATES_SHEET = "重复人员"
+RUNLOG_HEADERS: tuple[tuple[str, float], ...] = (
+    ("序号", 6), ("文件名", 30), ("单位", 12), ("大小（字节）", 12), ("SHA-256", 66), ("修改时间", 19),
+    ("工作表", 10), ("读取行数", 9), ("错误", 7), ("警告", 7), ("是否计入", 9), ("说明", 48),
+)
+DUPLICATE_HEADERS: tuple[tuple[str, float], ...] = (
+    ("序号", 6), ("身份证号码", 21), ("姓名", 10), ("单位", 12), ("文件", 30), ("行号", 7),
+    ("同一号码还出现在", 50),
+)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> None:
+    for c, (text, width) in enumerate(headers, start=1):
+        cell = ws.cell(row, c, text)
+        cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+        ws.column_dimensions[get_column_letter(c)].width = width
+
+
+def _body(ws: Worksheet, row: int, values: Sequence[object]) -> None:
+    for c, v in enumerate(values, start=1):
+        cell = ws.cell(row, c, v)
+        cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, LEFT
+
+
+def _print_setup(ws: Worksheet, header_row: int) -> None:
+    ws.freeze_panes = ws.cell(header_row + 1, 1)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"{header_row}:{header_row}"
+
+
+def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | None = None,
+                 output: str | Path | None = None) -> int:
+    """Draw 汇总记录; returns the row of the file table's header."""
+    ws.title = RUNLOG_SHEET
+    ws.cell(1, 1, "汇总记录").font = TITLE_FONT
+    counted = [n for n, s in result.status.items() if s.counted]
+    facts: list[tuple[str, object]] = [
+        ("汇总时间", result.run_time),
+        ("统计日期", result.as_of),
+        ("工具版本", f"coverage-xl {result.version}"),
+        ("输入", str(inputs) if inputs is not None else ""),
+        ("输出", str(output) if output is not None else ""),
+        ("读取文件数", len(result.batch.files)),
+        ("计入单位数", f"{len(counted)}/{len(result.status)}"),
+        ("未计入单位", "、".join(result.missing) or "无"),
+        ("跨单位重复身份证号码", len(result.batch.duplicates)),
+    ]
+    r = 2
+    for label, value in facts:
+        ws.cell(r, 1, label).font = HEADER_FONT
+        cell = ws.cell(r, 3, value)
+        cell.font = BODY_FONT
+        cell.alignment = Alignment(horizontal="left")
+        if label == "汇总时间":
+            cell.number_format = DATETIME_FORMAT
+        elif label == "统计日期":
+            cell.number_format = "yyyy-mm-dd"
+        ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        r += 1
+    header = r + 1
+    _header(ws, header, RUNLOG_HEADERS)
+    for n, f in enumerate(result.batch.files, start=1):
+        rep = f.checked.report
+        row = header + n
+        _body(ws, row, [n, f.path.name, f.unit.name if f.unit else "（未识别）", f.size, f.sha256, f.modified.replace(microsecond=0),
+                        rep.sheet or "", rep.rows, rep.errors, rep.warnings, "是" if f.counted else "否",
+                        f.problem])
+        ws.cell(row, 6).number_format = DATETIME_FORMAT
+    _print_setup(ws, header)
+    return header
+
+
+def write_duplicates(ws: Worksheet, result: Annex4Result) -> int:
+    """Draw 重复人员 (one line per place of a cross-unit duplicate ID); returns the number of lines."""
+    ws.title = DUPLICATES_SHEET
+    ws.cell(1, 1, "跨单位重复人员（同一身份证号码出现在两个及以上单位，均已按各单位上报计入，归属请人工核定）").font = HEADER_FONT
+    header = 2
+    _header(ws, header, DUPLICATE_HEADERS)
+    files = {f.path.name: f for f in result.batch.counted}
+    names: dict[str, dict[int, str]] = {}
+    r = header
+    n = 0
+    for d in result.batch.duplicates:
+        for unit, fname, row in d.places:
+            if fname not in names:
+                ppl = files[fname].checked.people if fname in files else None
+                names[fname] = dict(zip(ppl["row"], ppl["name"], strict=True)) if ppl is not None else {}
+            others = "、".join(f"{u}（{f}第{rr}行）" for u, f, rr in d.places if (u, f, rr) != (unit, fname, row))
+            n += 1
+            r += 1
+            _body(ws, r, [n, d.id, names[fname].get(row, ""), unit, fname, row, others])
+            ws.cell(r, 2).number_format = "@"
+    if n == 0:
+        _body(ws, header + 1, ["", "未发现跨单位重复的身份证号码", "", "", "", "", ""])
+    _print_setup(ws, header)
+    return n
