@@ -201,7 +201,10 @@ def _status(batch: SurveyBatch) -> dict[str, UnitStatus]:
         st = status[guess.name]
         if st.counted:
             continue
-        note = f"文件“{f.path.name}”未计入：{f.problem}"
+        if not f.checked.report.readable:
+            note = f"文件“{f.path.name}”无法读取，未计入（原因见汇总记录）"
+        else:
+            note = f"文件“{f.path.name}”未计入：{f.problem}"
         st.problem = note if st.problem in ("", NOT_SUBMITTED) else f"{st.problem}；{note}"
     return status
 
