@@ -121,8 +121,14 @@ def _cell(rows: list[list[Any]], r: int, c: int) -> Any:
 
 
 def _is_numbering_row(row: list[Any], start: int) -> bool:
+    """The row that numbers the columns 1–20. A table with a column deleted or added still has a
+    run of increasing small numbers there; that counts too (the header findings say what changed)."""
     vals = [str(v).strip().removesuffix(".0") for v in row[start : start + ANNEX3.width]]
-    return len(vals) == ANNEX3.width and vals == [str(n) for n in range(1, ANNEX3.width + 1)]
+    if vals == [str(n) for n in range(1, ANNEX3.width + 1)]:
+        return True
+    texts = [str(x).strip().removesuffix(".0") for x in row[start:] if str(x).strip()]
+    nums = {int(v) for v in texts if v.isdigit() and len(v) <= 2}
+    return len(nums) >= ANNEX3.width - 3 and len(nums) >= len(texts) - 1 and 1 in nums
 
 
 def _unit_line(rows: list[list[Any]], header_r: int) -> str:
