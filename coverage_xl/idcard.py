@@ -44,8 +44,10 @@ def normalise(value: object) -> str:
         if " " in s or "\t" in s or "'" in s:
             s = _SPACES.sub("", s)
     else:
-        s = _SPACES.sub("", unicodedata.normalize("NFKC", s))
-    return s.upper() if "x" in s else s
+        # NFKC twice: removing a space can leave a combining mark that composes anew
+        s = unicodedata.normalize("NFKC", _SPACES.sub("", unicodedata.normalize("NFKC", s)))
+        s = _SPACES.sub("", s)
+    return s.replace("x", "X") if "x" in s else s
 
 
 def check_character(first17: str) -> str:
