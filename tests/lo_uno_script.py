@@ -1,0 +1,123 @@
+"""Drive LibreOffice through UNO: type values into a workbook and let Calc judge them.
+
+Run with a Python that has Debian's ``python3-uno`` (the system /usr/bin/python3), not the venv:
+``python3 lo_uno_script.py < job.json``. The job lists files; for each one the script opens it
+hidden, types the given strings into cells of the first sheet (as a person would: text input),
+asks Calc to circle invalid data (Tools ▸ Detective ▸ Mark Invalid Data, ``showInvalid``), reads the
+circled cells back, and optionally stores the result as HTML (Calc's HTML export paints the
+conditional formats, so a test can see which cells turned red). One soffice process serves the
+whole job. Output: one JSON object on stdout.
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import uno
+from com.sun.star.beans import PropertyValue
+
+
+def _pv(name, value):
+    p = PropertyValue()
+    p.Name = name
+    p.Value = value
+    return p
+
+
+def _connect(pipe):
+    local = uno.getComponentContext()
+    resolver = local.ServiceManager.createInstanceWithContext("com.sun.star.bridge.UnoUrlResolver", local)
+    last = None
+    for _ in range(300):
+        try:
+            return resolver.resolve(f"uno:pipe,name={pipe};urp;StarOffice.ComponentContext")
+        except Exception as exc:  # noqa: BLE001 - not up yet
+            last = exc
+            time.sleep(0.2)
+    raise RuntimeError(f"soffice did not answer: {last}")
+
+
+def _address(name):
+    letters = "".join(ch for ch in name if ch.isalpha()).upper()
+    col = 0
+    for ch in letters:
+        col = col * 26 + ord(ch) - 64
+    return col - 1, int(name[len(letters):]) - 1
+
+
+def run(job):
+    profile = tempfile.mkdtemp(prefix="cxl-lo-")
+    pipe = f"cxl{os.getpid()}"
+    proc = subprocess.Popen(
+        [job.get("soffice", "soffice"), "--headless", "--invisible", "--norestore", "--nologo",
+         "--nodefault", f"-env:UserInstallation=file://{profile}", f"--accept=pipe,name={pipe};urp;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    results = []
+    try:
+        ctx = _connect(pipe)
+        desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+        for item in job["files"]:
+            url = uno.systemPathToFileUrl(os.path.abspath(item["path"]))
+            out = {"path": item["path"], "loaded": False}
+            results.append(out)
+            try:
+                doc = desktop.loadComponentFromURL(url, "_blank", 0, (_pv("Hidden", True),))
+            except Exception as exc:  # noqa: BLE001
+                out["error"] = repr(exc)
+                continue
+            if doc is None:
+                continue
+            out["loaded"] = True
+            try:
+                out["sheets"] = list(doc.Sheets.ElementNames)
+                if hasattr(doc, "BasicLibraries"):
+                    libs = doc.BasicLibraries
+                    out["basic"] = {n: list(libs.getByName(n).ElementNames) for n in libs.ElementNames
+                                    if libs.hasByName(n)} if libs is not None else {}
+                sheet = doc.Sheets.getByIndex(0)
+                for ref, value in item.get("cells", {}).items():
+                    col, row = _address(ref)
+                    sheet.getCellByPosition(col, row).setString(value)
+                doc.calculateAll()
+                if item.get("invalid", True):
+                    sheet.showInvalid()
+                    circled = []
+                    page = sheet.DrawPage
+                    for i in range(page.Count):
+                        shape = page.getByIndex(i)
+                        anchor = getattr(shape, "Anchor", None)
+                        addr = getattr(anchor, "CellAddress", None)
+                        if shape.ShapeType.endswith("EllipseShape") and addr is not None:
+                            circled.append([addr.Row + 1, addr.Column + 1])
+                    out["invalid"] = sorted(circled)
+                values = {}
+                for ref in item.get("read", []):
+                    col, row = _address(ref)
+                    values[ref] = sheet.getCellByPosition(col, row).getString()
+                out["values"] = values
+                if item.get("html"):
+                    doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(item["html"])),
+                                   (_pv("FilterName", "HTML (StarCalc)"),))
+            except Exception as exc:  # noqa: BLE001
+                out["error"] = repr(exc)
+            finally:
+                doc.close(True)
+        try:
+            desktop.terminate()
+        except Exception:  # noqa: BLE001 - the bridge goes away as it quits
+            pass
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(profile, ignore_errors=True)
+    return {"files": results}
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(json.load(sys.stdin)), ensure_ascii=False))
