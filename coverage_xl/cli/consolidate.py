@@ -82,7 +82,7 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
             console.print(f"[yellow]未计入的文件[/] {escape(f.path.name)}：{escape(f.problem)}")
     if batch.duplicates:
         console.print(f"[yellow]发现 {len(batch.duplicates)} 个身份证号码在两个及以上单位重复[/]，"
-                      "已按各单位上报计入，明细见“重复人员”表。")
+                      "已按各单位上报计入，明细见“重复人员”表。", soft_wrap=True)
     console.print(f"已写入：{escape(str(out))}（工作表：附件4、重复人员、汇总记录）")
     if json_path is not None:
         data = result.as_dict(masked=not unmasked)
