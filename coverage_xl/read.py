@@ -169,11 +169,12 @@ def _map_columns(rows: list[list[Any]], hr: int, c0: int, sheet: str, row_offset
         expected_idx = c0 + n - 1
         sub = 8 <= n <= 17
         here = _cell(rows, hr + (1 if sub else 0), expected_idx)
-        if not sub and not header_key(here):
-            here = _cell(rows, hr + 1, expected_idx)  # a header written in the second header row
-        if header_matches(here, n):
+        other = _cell(rows, hr + (0 if sub else 1), expected_idx)
+        if header_matches(here, n) or header_matches(other, n):  # a one-row header is fine too
             mapping[col.key] = expected_idx
             continue
+        if not sub and not header_key(here):
+            here = other
         if n in found_at:
             idx = found_at[n]
             mapping[col.key] = idx

@@ -192,3 +192,20 @@ def test_raw_types_are_kept(tmp_path):
     write_annex3(wb.active, CAOWEI, [person(id=430981196503151234, birth=dt.datetime(1965, 3, 1))])
     survey = read_survey(_save(wb, tmp_path / "t.xlsx"))
     assert isinstance(survey.rows[0][ANNEX3.col("id") - 1], float)
+
+
+def test_a_single_row_header_without_merged_groups_is_accepted(tmp_path):
+    from coverage_xl.layout import leaf_headers
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["附件3", "沅江市城乡居民养老保险全覆盖摸底明细表"])
+    ws.append(["填报单位：草尾镇"])
+    ws.append(list(leaf_headers(ANNEX3).values()))
+    ws.append(list(range(1, 21)))
+    p = person()
+    ws.append([p.get(k) for k in ANNEX3.keys])
+    ws.append(["合计"])
+    checked = validate_file(_save(wb, tmp_path / "flat.xlsx"), AS_OF)
+    assert checked.report.findings == []
+    assert checked.report.rows == 1 and checked.people.loc[0, "category"] == "in_scope"
