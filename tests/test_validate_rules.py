@@ -239,3 +239,8 @@ def test_junk_in_every_column_never_raises(tmp_path):
     report = validate_file(book(tmp_path, [{k: v for k, v in r.items() if v != float("inf")} for r in rows]), AS_OF).report
     assert report.readable
     assert all(f.message() for f in report.findings)
+
+
+def test_a_15_digit_legacy_number_stored_as_a_number_lost_nothing(tmp_path):
+    report = validate_file(book(tmp_path, [person(id=430981650315123, birth="1965.03")]), AS_OF).report
+    assert [f.code for f in report.findings] == ["id.legacy15"]
