@@ -1,0 +1,73 @@
+"""Running the CLI in tests: in-process (click's CliRunner) or in a measured subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from coverage_xl.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    code: int
+    output: str  # stdout and stderr together
+    seconds: float = 0.0
+    max_rss_mb: float = 0.0
+
+
+def has_command(name: str) -> bool:
+    return name in main.commands
+
+
+def need_command(name: str) -> None:
+    if not has_command(name):
+        pytest.skip(f"coverage-xl {name} is not in this tree yet")
+
+
+def cli(*args: object) -> Run:
+    """Invoke ``coverage-xl`` in-process. A Python exception escaping the command (anything but
+    SystemExit) fails the test with the traceback: no traceback may ever reach a user."""
+    runner = CliRunner()
+    t0 = time.perf_counter()
+    result = runner.invoke(main, [str(a) for a in args], catch_exceptions=True)
+    elapsed = time.perf_counter() - t0
+    output = result.output
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        import traceback
+
+        tb = "".join(traceback.format_exception(result.exception))
+        pytest.fail(f"coverage-xl {' '.join(map(str, args))} raised {result.exception!r}\n{tb}\n{output}")
+    assert "Traceback (most recent call last)" not in output, output
+    return Run(result.exit_code, output, elapsed)
+
+
+def _peak_of(text: str) -> float:
+    import re
+
+    m = re.search(r"__PEAK_RSS_KB=(\d+)", text)
+    return int(m.group(1)) / 1024 if m else 0.0
+
+
+def cli_measured(*args: object, timeout: float = 300) -> Run:
+    """Like :func:`cli_process`, but the child prints its own peak RSS when it exits."""
+    snippet = ("import atexit, resource, sys\n"
+               "atexit.register(lambda: print(f'__PEAK_RSS_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'))\n"
+               "from coverage_xl.cli import main\n"
+               "main()\n")
+    cmd = [sys.executable, "-c", snippet, *[str(a) for a in args]]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, cwd=ROOT, timeout=timeout,
+                          env={**os.environ, "COLUMNS": "200"})
+    text = proc.stdout.decode("utf-8", "replace") + proc.stderr.decode("utf-8", "replace")
+    assert "Traceback (most recent call last)" not in text, text
+    return Run(proc.returncode, text, time.perf_counter() - t0, _peak_of(text))
