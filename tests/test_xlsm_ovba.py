@@ -165,8 +165,9 @@ def test_dir_references_stdole_and_office(project):
 
 def test_read_back_gives_the_same_modules_and_kinds(project):
     back = read_vba_project(project)
-    assert back.modules == _modules() and back.codepage == 1252
-    assert build_vba_project(back.modules, references=back.references) == project
+    assert back.modules == _modules() and (back.codepage, back.syskind) == (1252, 1)
+    again = build_vba_project(back.modules, references=back.references, project_id=back.project_id)
+    assert again == project
 
 
 def test_reads_a_project_excel_saved():
@@ -179,6 +180,7 @@ def test_reads_a_project_excel_saved():
     assert {m.name: m.source for m in back.modules} == olevba
     assert [m.kind for m in back.modules] == ["document", "document", "module", "document", "module", "class"]
     assert b"MSForms" in back.references and b"MSO.DLL" in back.references
+    assert (back.project_id, back.syskind, back.codepage) == (EXCEL_ID, 3, 1252)
 
 
 def test_build_is_reproducible_and_rejects_bad_projects():

@@ -111,6 +111,11 @@ def _save_after(master: Path, tmp_path: Path, change) -> dict:
     return inspect_xlsm(out) | {"path": out}
 
 
+def _project(path: Path):
+    with zipfile.ZipFile(path) as zf:
+        return read_vba_project(zf.read("xl/vbaProject.bin"))
+
+
 def _code_modules(info: dict) -> dict:
     return {k: v for k, v in info["modules"].items() if k in ("xlwings", "Dictionary", "CoverageXL")}
 
@@ -123,6 +128,7 @@ def test_save_preserving_keeps_ribbon_and_vba_when_a_sheet_is_added(master, tmp_
     info = _save_after(master, tmp_path, change)
     assert info["sheets"] == ["Sheet1", "Sheet2", "Sheet3", "Sheet4"]
     assert _code_modules(info) == _code_modules(inspect_xlsm(master))
+    assert _project(info["path"]).project_id == _project(master).project_id
     assert openpyxl.load_workbook(info["path"])["第1周调度"]["A1"].value == "调度"
 
 

@@ -74,11 +74,13 @@ class VbaModule:
 
 @dataclass(frozen=True)
 class VbaProject:
-    """What :func:`read_vba_project` finds: the modules, the raw reference records, the code page."""
+    """What :func:`read_vba_project` finds; enough to rebuild the project with other document modules."""
 
     modules: list[VbaModule]
-    references: bytes
+    references: bytes  # raw REFERENCE records of the dir stream, in the project's code page
     codepage: int
+    syskind: int = SYSKIND_WIN32
+    project_id: str | None = None
 
 
 def document_module(name: str, *, workbook: bool = False, body: str = "") -> VbaModule:
@@ -293,11 +295,13 @@ def read_vba_project(vba_bin: bytes) -> VbaProject:
         raw_dir = decompress(ole.openstream("VBA/dir").read())
         records = list(_dir_records(raw_dir))
         codepage = next((struct.unpack("<H", d)[0] for i, d, _, _ in records if i == 0x0003), CODEPAGE)
+        syskind = next((struct.unpack("<I", d)[0] for i, d, _, _ in records if i == 0x0001), SYSKIND_WIN32)
         enc = f"cp{codepage}"
         ref_spans = [(a, b) for i, _, a, b in records if i in _REFERENCE_IDS]
         references = raw_dir[ref_spans[0][0] : ref_spans[-1][1]] if ref_spans else b""
         project = ole.openstream("PROJECT").read().decode(enc, errors="replace")
         documents = {ln.split("=", 1)[1].split("/", 1)[0] for ln in project.splitlines() if ln.startswith("Document=")}
+        project_id = next((ln[4:-1] for ln in project.splitlines() if ln.startswith('ID="{') and ln.endswith('}"')), None)
         modules: list[VbaModule] = []
         name = stream = None
         offset, kind = 0, "module"
@@ -314,6 +318,6 @@ def read_vba_project(vba_bin: bytes) -> VbaProject:
                 raw = ole.openstream(f"VBA/{stream or name}").read()
                 modules.append(VbaModule(name, kind, decompress(raw[offset:]).decode(enc)))  # type: ignore[arg-type]
                 name = None
-        return VbaProject(modules, references, codepage)
+        return VbaProject(modules, references, codepage, syskind, project_id)
     finally:
         ole.close()

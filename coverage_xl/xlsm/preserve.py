@@ -96,7 +96,13 @@ def save_preserving(wb, target: str | Path, *, source: str | Path) -> Path:
         ws.sheet_properties.codeName = name
     sheet_modules: list[VbaModule] = [documents.get(n.upper()) or document_module(n) for n in names]
 
-    vba_bin = build_vba_project([book_module, *sheet_modules, *code], references=project.references, codepage=project.codepage)
+    vba_bin = build_vba_project(
+        [book_module, *sheet_modules, *code],
+        references=project.references,
+        codepage=project.codepage,
+        syskind=project.syskind,
+        project_id=project.project_id,
+    )
     buf = io.BytesIO()
     wb.save(buf)
     data = assemble_xlsm(buf.getvalue(), vba_bin, ribbon, sheet_code_names=names, workbook_code_name=book_module.name)
