@@ -1,0 +1,312 @@
+"""Match the survey against the registration and payment exports: the Annex 5 dispatch table (调度表),
+progress against the Annex 1 tasks, and the people each unit must follow up.
+
+The contract (issue 4), per unit, over the counted survey files:
+
+- 3 应覆盖人数 = rows in scope (``category == 'in_scope'``; the same count as Annex 4 column 4);
+- 4 已登记 = of those, rows whose ID is in a registration export;
+- 5 已缴费 = of those registered (so 5 ⊆ 4), rows whose ID has a counted payment: a row of a payment
+  export whose year is the campaign year and whose amount is above zero. An in-scope person who paid
+  but is missing from the registration exports is *not* in column 5; they are counted in the summary
+  (``paid_not_registered``) so the two systems can be reconciled;
+- 6 = 3 − 4; 7 覆盖率 = 4 / 3; 8 参保缴费率 = 5 / 4 (numbers; a zero denominator gives no value).
+
+Rows are counted, not distinct IDs, exactly as Annex 4 counts them (a person listed twice is counted
+twice in 3 and, if registered, twice in 4, so 6 = 3 − 4 always holds). Export people not in any
+counted survey file are ignored for the table and counted in the summary.
+
+:func:`run_dispatch` is the one entry point (CLI, Excel macro, notices); it never imports click or
+rich. :func:`write_dispatch` puts the sheets into a workbook, :mod:`coverage_xl.followup` writes the
+per-unit lists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from coverage_xl import exports as ex
+from coverage_xl.layout import ANNEX5, IN_SCOPE, TOTAL_LABEL
+from coverage_xl.progress import Milestone, build_progress, load_milestones
+from coverage_xl.survey import SurveyBatch, load_batch
+from coverage_xl.units import Unit
+
+Progress = Callable[[str, str, int, int], None]  # (stage, file name, n, total)
+
+
+@dataclass
+class DispatchSummary:
+    """Counts a clerk needs to trust the table: what was read, what matched, what was left over."""
+
+    as_of: dt.date
+    campaign_year: int
+    survey_files: int = 0
+    counted_files: int = 0
+    survey_rows: int = 0
+    in_scope: int = 0
+    registration_files: int = 0
+    registration_rows: int = 0
+    registration_ids: int = 0  # distinct IDs over all registration exports
+    payment_files: int = 0
+    payment_rows: int = 0
+    payment_rows_counted: int = 0  # campaign year and amount > 0
+    payment_rows_other_year: int = 0
+    payment_rows_not_positive: int = 0  # campaign year, amount zero, negative or unreadable
+    paid_ids: int = 0  # distinct IDs with a counted payment
+    export_blank_ids: int = 0
+    export_bad_ids: int = 0  # not an 18-character ID (e.g. rounded by Excel)
+    registered: int = 0
+    paid: int = 0
+    unregistered: int = 0
+    registered_not_in_survey: int = 0  # distinct IDs
+    paid_not_in_survey: int = 0  # distinct IDs with a counted payment
+    registered_out_of_scope: int = 0  # distinct IDs registered whose survey rows are all out of scope
+    paid_not_registered: int = 0  # in-scope rows with a counted payment but no registration
+    missing_units: list[str] = field(default_factory=list)
+    unit_problems: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)  # export files that could not be used
+    warnings: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[tuple[str, int | str]]:
+        """(Chinese label, value) pairs for the CLI summary and the run log."""
+        return [
+            ("统计日期", self.as_of.isoformat()), ("缴费年度", self.campaign_year),
+            ("摸底表文件数（计入）", f"{self.survey_files}（{self.counted_files}）"),
+            ("摸底人数", self.survey_rows), ("应覆盖人数", self.in_scope),
+            ("参保登记导出：文件/行/身份证号", f"{self.registration_files}/{self.registration_rows}/{self.registration_ids}"),
+            ("缴费导出：文件/行", f"{self.payment_files}/{self.payment_rows}"),
+            ("计入的缴费行（本年度且金额>0）", self.payment_rows_counted),
+            ("非本年度缴费行（不计入）", self.payment_rows_other_year),
+            ("本年度金额为0或负数的行（不计入）", self.payment_rows_not_positive),
+            ("导出中身份证号为空/格式不对的行", f"{self.export_blank_ids}/{self.export_bad_ids}"),
+            ("已登记人数", self.registered), ("其中已缴费人数", self.paid), ("未登记人数", self.unregistered),
+            ("登记导出中不在摸底表的人数（未计入）", self.registered_not_in_survey),
+            ("缴费导出中不在摸底表的人数（未计入）", self.paid_not_in_survey),
+            ("已登记但摸底为不属于覆盖范围的人数", self.registered_out_of_scope),
+            ("已缴费但登记导出中没有的人数（未计入第5列）", self.paid_not_registered),
+        ]
+
+
+@dataclass
+class DispatchResult:
+    annex5: pd.DataFrame  # ANNEX5 keys; index: unit names in Annex 1 order, then 合计
+    progress: pd.DataFrame  # coverage_xl.progress.PROGRESS_COLUMNS, one row per unit
+    people: pd.DataFrame  # counted survey people + in_scope, registered, paid (bool)
+    summary: DispatchSummary
+    batch: SurveyBatch
+    exports: list[ex.ExportFile]
+    milestones: list[Milestone]
+    unmatched: pd.DataFrame  # export IDs not in the survey: columns id, kind
+
+    @property
+    def as_of(self) -> dt.date:
+        return self.summary.as_of
+
+    @property
+    def campaign_year(self) -> int:
+        return self.summary.campaign_year
+
+    @property
+    def units(self) -> tuple[Unit, ...]:
+        return self.batch.units
+
+    def totals(self) -> pd.Series:
+        return self.annex5.loc[TOTAL_LABEL]
+
+    def registered_unpaid(self, unit: str | None = None) -> pd.DataFrame:
+        """In-scope people registered without a counted payment (缴费提醒)."""
+        p = self.people
+        sel = p["in_scope"] & p["registered"] & ~p["paid"]
+        if unit is not None:
+            sel &= p["unit"] == unit
+        return p[sel]
+
+    def unregistered(self, unit: str | None = None) -> pd.DataFrame:
+        """In-scope people not registered (未登记人员)."""
+        p = self.people
+        sel = p["in_scope"] & ~p["registered"]
+        if unit is not None:
+            sel &= p["unit"] == unit
+        return p[sel]
+
+
+def rate(numerator: float, denominator: float) -> float | None:
+    """A rate as a number, or None (an empty cell) when the denominator is zero."""
+    return numerator / denominator if denominator else None
+
+
+def _keys(ids: pd.Series) -> pd.Series:
+    """Survey IDs (already normalised by the validator) as match keys: legacy 15 digits → 18."""
+    ids = ids.fillna("").astype(str)
+    legacy = (ids.str.len() == 15) & ids.str.isdigit()
+    if legacy.any():
+        ids = ids.copy()
+        ids[legacy] = ids[legacy].map(ex.match_key)
+    return ids
+
+
+def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None]
+              ) -> list[ex.ExportFile]:
+    files = []
+    for path in ex.export_files(paths):
+        step(path)
+        try:
+            f = ex.read_export(path, kind)
+        except ex.ExportError as exc:
+            summary.problems.append(str(exc))
+            continue
+        summary.warnings.extend(f.warnings)
+        files.append(f)
+    return files
+
+
+def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[str, str] | None = None) -> pd.DataFrame:
+    """Annex 5 rows from the matched people table (columns unit, in_scope, registered, paid)."""
+    remarks = remarks or {}
+    scope = people[people["in_scope"]]
+    g = pd.DataFrame({
+        "should_cover": scope.groupby("unit").size(),
+        "registered": scope[scope["registered"]].groupby("unit").size(),
+        "paid": scope[scope["registered"] & scope["paid"]].groupby("unit").size(),
+    })
+    rows = []
+    for u in units:
+        c = g.loc[u.name] if u.name in g.index else None
+        should = int(c["should_cover"]) if c is not None and pd.notna(c["should_cover"]) else 0
+        reg = int(c["registered"]) if c is not None and pd.notna(c["registered"]) else 0
+        paid = int(c["paid"]) if c is not None and pd.notna(c["paid"]) else 0
+        rows.append((u.name, u.code, u.full_name, should, reg, paid, remarks.get(u.name, "")))
+    frame = pd.DataFrame(rows, columns=["name", "code", "region", "should_cover", "registered", "paid", "remark"])
+    total = frame[["should_cover", "registered", "paid"]].sum()
+    frame.loc[len(frame)] = [TOTAL_LABEL, TOTAL_LABEL, "", int(total["should_cover"]), int(total["registered"]),
+                             int(total["paid"]), ""]
+    frame["unregistered"] = frame["should_cover"] - frame["registered"]
+    frame["coverage_rate"] = [rate(r, s) for r, s in zip(frame["registered"], frame["should_cover"], strict=True)]
+    frame["payment_rate"] = [rate(p, r) for p, r in zip(frame["paid"], frame["registered"], strict=True)]
+    frame = frame.set_index("name")
+    frame.index.name = None
+    for k in ("should_cover", "registered", "paid", "unregistered"):
+        frame[k] = frame[k].astype(int)
+    return frame[list(ANNEX5.keys)]
+
+
+def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], registrations: Iterable[str | Path],
+                 payments: Iterable[str | Path], as_of: dt.date | None = None, campaign_year: int | None = None,
+                 *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None
+                 ) -> DispatchResult:
+    """Load the survey (unless a :class:`SurveyBatch` is given), read every export once, match.
+
+    An export that cannot be used is reported in ``summary.problems`` (Chinese, naming the file) and
+    the others are still used; it never raises for bad input files."""
+    as_of = as_of or dt.date.today()
+    year = campaign_year or as_of.year
+    registrations, payments = list(registrations), list(payments)
+    n_exports = len(ex.export_files(registrations)) + len(ex.export_files(payments))
+    if not isinstance(survey, SurveyBatch):
+        cb = (lambda p, n, t: progress("survey", p.name, n, t)) if progress else None
+        survey = load_batch(survey, as_of, progress=cb)
+    batch = survey
+    summary = DispatchSummary(as_of=as_of, campaign_year=year, survey_files=len(batch.files),
+                              counted_files=len(batch.counted))
+    done = [0]
+
+    def step(kind: str) -> Callable[[Path], None]:
+        def _step(path: Path) -> None:
+            done[0] += 1
+            if progress:
+                progress(kind, path.name, done[0], n_exports)
+        return _step
+
+    reg_files = _read_all(registrations, ex.REGISTRATION, summary, step(ex.REGISTRATION))
+    pay_files = _read_all(payments, ex.PAYMENT, summary, step(ex.PAYMENT))
+
+    empty = pd.Series(dtype=object)
+    reg_ids = pd.concat([f.frame["id"] for f in reg_files] or [empty], ignore_index=True)
+    reg_ids = pd.Index(reg_ids[reg_ids != ""].unique())
+    paid_parts, other_year, not_positive = [], 0, 0
+    for f in pay_files:
+        ok = ex.counted_payments(f, year)
+        in_year = (f.frame["year"] == year).fillna(False).astype(bool)
+        other_year += int((~in_year).sum())
+        not_positive += int((in_year & ~ok & (f.frame["id"] != "")).sum())
+        paid_parts.append(f.frame.loc[ok, "id"])
+        summary.payment_rows_counted += int(ok.sum())
+    paid_ids = pd.Index(pd.concat(paid_parts or [empty], ignore_index=True).unique())
+
+    summary.registration_files, summary.payment_files = len(reg_files), len(pay_files)
+    summary.registration_rows = sum(f.rows for f in reg_files)
+    summary.payment_rows = sum(f.rows for f in pay_files)
+    summary.registration_ids, summary.paid_ids = len(reg_ids), len(paid_ids)
+    summary.payment_rows_other_year, summary.payment_rows_not_positive = other_year, not_positive
+    summary.export_blank_ids = sum(f.blank_ids for f in reg_files + pay_files)
+    summary.export_bad_ids = sum(f.bad_ids for f in reg_files + pay_files)
+
+    people = batch.people()
+    people["match_id"] = _keys(people["id"])
+    has_id = people["match_id"] != ""
+    people["in_scope"] = (people["category"] == IN_SCOPE).fillna(False).astype(bool)
+    people["registered"] = has_id & people["match_id"].isin(reg_ids)
+    people["paid"] = has_id & people["match_id"].isin(paid_ids)
+
+    survey_ids = pd.Index(people.loc[has_id, "match_id"].unique())
+    reg_out = reg_ids.difference(survey_ids)
+    pay_out = paid_ids.difference(survey_ids)
+    scope_ids = pd.Index(people.loc[has_id & people["in_scope"], "match_id"].unique())
+    summary.registered_not_in_survey, summary.paid_not_in_survey = len(reg_out), len(pay_out)
+    summary.registered_out_of_scope = len(reg_ids.intersection(survey_ids).difference(scope_ids))
+    summary.paid_not_registered = int((people["in_scope"] & people["paid"] & ~people["registered"]).sum())
+    unmatched = pd.concat([pd.DataFrame({"id": reg_out, "kind": ex.REGISTRATION}),
+                           pd.DataFrame({"id": pay_out.difference(reg_out), "kind": ex.PAYMENT})], ignore_index=True)
+
+    summary.survey_rows = len(people)
+    summary.unit_problems = batch.unit_problems()
+    summary.missing_units = [u.name for u in batch.missing_units()]
+    annex5 = annex5_frame(people, batch.units, summary.unit_problems)
+    tot = annex5.loc[TOTAL_LABEL]
+    summary.in_scope, summary.registered = int(tot["should_cover"]), int(tot["registered"])
+    summary.paid, summary.unregistered = int(tot["paid"]), int(tot["unregistered"])
+
+    if milestones is None or isinstance(milestones, str | Path):
+        milestones = load_milestones(year, milestones)
+    counts = pd.DataFrame({
+        "surveyed": people.groupby("unit").size(),
+        "in_scope": annex5["should_cover"].drop(TOTAL_LABEL),
+        "out_of_scope": people[people["category"].notna() & ~people["in_scope"]].groupby("unit").size(),
+        "registered": annex5["registered"].drop(TOTAL_LABEL),
+        "paid": annex5["paid"].drop(TOTAL_LABEL),
+    })
+    prog = build_progress(counts, as_of, milestones=milestones, units=batch.units)
+    return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched)
+
+
+def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: str = "", contact: str = "",
+                   unit_text: str | None = None) -> Path:
+    """Write 附件5, 进度 and 调度历史 into ``out_path`` (usually the master workbook), keeping every
+    other sheet. The history is read from the existing file first; this run's date replaces any rows
+    of the same date."""
+    from coverage_xl.sheets.annex5 import write_annex5
+    from coverage_xl.sheets.history import (
+        HISTORY_SHEET,
+        history_rows,
+        merge_history,
+        read_history,
+        write_history,
+    )
+    from coverage_xl.sheets.output import write_owned_sheets
+    from coverage_xl.sheets.progress import PROGRESS_SHEET, write_progress
+
+    out_path = Path(out_path)
+    history = merge_history(read_history(out_path), history_rows(result))
+    builders = {
+        ANNEX5.sheet_name: lambda ws: write_annex5(ws, result.annex5, day=result.as_of, reporter=reporter,
+                                                   contact=contact, unit_text=unit_text),
+        PROGRESS_SHEET: lambda ws: write_progress(ws, result.progress, as_of=result.as_of,
+                                                  milestones=result.milestones),
+        HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
+    }
+    write_owned_sheets(out_path, builders)
+    return out_path

@@ -1,0 +1,68 @@
+"""Write the Annex 5 sheet (调度表) in the notice's layout from :attr:`DispatchResult.annex5`.
+
+Counts and rates are stored as values (not formulas) so that any reader — calamine, LibreOffice, a
+CSV conversion — sees the same numbers without recalculating; rates are numbers shown as 0.00 %, and
+a rate with a zero denominator is an empty cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+from openpyxl.styles import Alignment
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.layout import ANNEX5, TOTAL_LABEL
+from coverage_xl.sheets.frame import CENTER, style_body, write_frame
+from coverage_xl.units import CITY_NAME
+
+RATE_FORMAT = "0.00%"
+COUNT_FORMAT = "#,##0"
+RATE_KEYS = ("coverage_rate", "payment_rate")
+COUNT_KEYS = ("should_cover", "registered", "paid", "unregistered")
+BUREAU = f"{CITY_NAME}人力资源和社会保障局"
+UNIT_LABEL = "单位：人"
+
+
+def _value(v: object) -> object:
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "item"):  # numpy scalar → Python
+        return v.item()
+    return v
+
+
+def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = None, reporter: str = "",
+                 contact: str = "", unit_text: str | None = None) -> tuple[int, int]:
+    """Draw the sheet; returns (first data row, 合计 row)."""
+    first = write_frame(ws, ANNEX5, unit_text=BUREAU if unit_text is None else unit_text, reporter=reporter,
+                        contact=contact, day=day, unit_label=UNIT_LABEL)
+    r = first
+    keys = ANNEX5.keys
+    for _, row in annex5.iterrows():
+        is_total = row["code"] == TOTAL_LABEL
+        for n, key in enumerate(keys, start=1):
+            v = _value(row[key])
+            if v is None or v == "":
+                continue
+            c = ws.cell(r, n, v)
+            if key in RATE_KEYS:
+                c.number_format = RATE_FORMAT
+            elif key in COUNT_KEYS:
+                c.number_format = COUNT_FORMAT
+        for key in RATE_KEYS:
+            ws.cell(r, ANNEX5.col(key)).number_format = RATE_FORMAT
+        if is_total:
+            ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+            ws.cell(r, 1).alignment = CENTER
+        r += 1
+    total_row = r - 1
+    style_body(ws, first, total_row, ANNEX5.width, total_row=total_row)
+    for row in range(first, total_row + 1):
+        ws.cell(row, 1).alignment = CENTER
+        ws.cell(row, ANNEX5.col("remark")).alignment = Alignment(wrap_text=True, vertical="center")
+    return first, total_row

@@ -1,0 +1,106 @@
+"""The 进度 sheet: each unit against its Annex 1 task and the milestone due on the as-of date,
+laggards (滞后) highlighted, then a 合计 row. Values, not formulas (see sheets/annex5.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.layout import TOTAL_LABEL
+from coverage_xl.progress import LAGGING, PROGRESS_HEADERS, Milestone, due_milestone, required
+from coverage_xl.sheets.frame import (
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    chinese_date,
+)
+
+PROGRESS_SHEET = "进度"
+TITLE = "沅江市城乡居民养老保险全覆盖任务进度表"
+# (column key, width, number format)
+SHEET_COLUMNS: tuple[tuple[str, float, str | None], ...] = (
+    ("order", 6, None), ("unit", 14, None), ("task", 11, "#,##0"), ("surveyed", 10, "#,##0"),
+    ("in_scope", 10, "#,##0"), ("out_of_scope", 10, "#,##0"), ("registered", 10, "#,##0"),
+    ("paid", 10, "#,##0"), ("done", 10, "#,##0"), ("done_share", 10, "0.00%"),
+    ("milestone_share", 9, "0%"), ("due", 10, "#,##0"), ("gap", 9, "#,##0"), ("status", 7, None),
+    ("rank", 6, None), ("next_gap", 11, "#,##0"),
+)
+LAG_FILL = PatternFill("solid", fgColor="F8CBAD")
+LAG_FONT = Font(name=BODY_FONT.name, size=10, bold=True, color="C00000")
+FIRST_DATA_ROW = 5
+
+
+def _v(v: object) -> object:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return None
+    if hasattr(v, "item"):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.date()
+    return v
+
+
+def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
+                   milestones: list[Milestone]) -> int:
+    """Draw the sheet; returns the 合计 row number."""
+    width = len(SHEET_COLUMNS)
+    last = get_column_letter(width)
+    ws.cell(1, 1, TITLE).font = TITLE_FONT
+    ws.merge_cells(f"A1:{last}1")
+    ws.cell(1, 1).alignment = CENTER
+    ws.row_dimensions[1].height = 30
+    now = due_milestone(milestones, as_of)
+    nodes = "；".join(m.label for m in milestones)
+    due_text = f"当前应达：{now.label}" if now else "尚未到第一个节点"
+    ws.cell(2, 1, f"统计日期：{chinese_date(as_of)}    节点要求：{nodes}    {due_text}").font = BODY_FONT
+    ws.merge_cells(f"A2:{last}2")
+    ws.cell(3, 1, "说明：已完成数 = 摸底核实为不属于覆盖范围的人数 + 应覆盖人员中已参保登记的人数；"
+                  "任务完成进度 = 已完成数 ÷ 需核实参保任务数；未达当前节点要求的单位标为“滞后”。").font = BODY_FONT
+    ws.merge_cells(f"A3:{last}3")
+    hr = FIRST_DATA_ROW - 1
+    for n, (key, w, _) in enumerate(SHEET_COLUMNS, start=1):
+        c = ws.cell(hr, n, PROGRESS_HEADERS[key])
+        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+        ws.column_dimensions[get_column_letter(n)].width = w
+    ws.row_dimensions[hr].height = 36
+    r = FIRST_DATA_ROW
+    for _, row in progress.sort_values("order").iterrows():
+        lagging = row["status"] == LAGGING
+        for n, (key, _, fmt) in enumerate(SHEET_COLUMNS, start=1):
+            c = ws.cell(r, n, _v(row[key]))
+            c.border, c.font = BORDER, LAG_FONT if lagging and key == "status" else BODY_FONT
+            c.alignment = CENTER
+            if fmt:
+                c.number_format = fmt
+            if lagging:
+                c.fill = LAG_FILL
+        r += 1
+    # 合计: sums of the counts; the city's share from the totals
+    sums = {k: int(progress[k].sum()) for k in ("task", "surveyed", "in_scope", "out_of_scope", "registered",
+                                                 "paid", "done", "gap")}
+    share = sums["done"] / sums["task"] if sums["task"] else None
+    due = required(sums["task"], now.share) if now else 0
+    total = {"order": TOTAL_LABEL, **sums, "done_share": share, "due": due,
+             "milestone_share": now.share if now else None}
+    for n, (key, _, fmt) in enumerate(SHEET_COLUMNS, start=1):
+        c = ws.cell(r, n, total.get(key))
+        c.border, c.font, c.alignment = BORDER, Font(name=BODY_FONT.name, size=10, bold=True), CENTER
+        if fmt:
+            c.number_format = fmt
+    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+    ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 3)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = f"1:{hr}"
+    return r
