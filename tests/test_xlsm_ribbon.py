@@ -74,3 +74,14 @@ def test_every_run_python_target_is_importable():
     module = importlib.import_module(EXCEL_MODULE)
     for _mod, func in run_python_targets(load_callback_source()):
         assert callable(getattr(module, func, None)), func
+
+
+def test_a_chinese_character_in_the_callback_module_is_refused(tmp_path, monkeypatch):
+    import coverage_xl.xlsm.ribbon as ribbon
+    from coverage_xl.errors import CoverageError
+
+    bad = tmp_path / "CoverageXL.bas"
+    bad.write_bytes(callback_module_source().replace("' Ribbon", "' 功能区").encode("utf-8"))
+    monkeypatch.setattr(ribbon, "CALLBACK_TEMPLATE", bad)
+    with pytest.raises(CoverageError, match="ASCII"):
+        ribbon.load_callback_source()

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+from coverage_xl.errors import CoverageError
+
 CUSTOMUI14_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 CALLBACK_MODULE = "CoverageXL"
 EXCEL_MODULE = "coverage_xl.excel"
@@ -121,7 +123,10 @@ def load_callback_source() -> str:
     """The callback module as kept in ``templates/`` with CRLF line ends (falls back to the table)."""
     if not CALLBACK_TEMPLATE.exists():
         return callback_module_source()
-    text = CALLBACK_TEMPLATE.read_bytes().decode("ascii")
+    try:
+        text = CALLBACK_TEMPLATE.read_bytes().decode("ascii")
+    except UnicodeDecodeError as exc:
+        raise CoverageError(f"“{CALLBACK_TEMPLATE}”中有非 ASCII 字符（如中文）：VBA 回调模块只能使用英文字符，中文请写在功能区 XML 中。") from exc
     return text.replace("\r\n", "\n").replace("\n", "\r\n")
 
 
