@@ -23,16 +23,17 @@ from typing import Any
 import pandas as pd
 
 from coverage_xl.errors import InputError
+from coverage_xl.exports import ID_HEADERS as EXPORT_ID_HEADERS
 from coverage_xl.layout import header_key
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
 HEADER_SCAN_ROWS = 30
 
-# Header names of the ID column, most specific first.
-ID_HEADERS: tuple[str, ...] = ("身份证号码", "公民身份号码", "身份证号", "证件号码", "身份证件号码", "身份证",
-                               "证件号", "社会保障号码", "社会保障号", "公民身份证号码", "idcard", "id")
-ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "公民身份", "证件号", "社会保障号")
+# Header names of the ID column, most specific first: the exports' list, so both readers agree.
+ID_HEADERS: tuple[str, ...] = EXPORT_ID_HEADERS
+ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "身份号码", "证件号", "社会保障号")
+ID_HEADER_EXCLUDE = "类型"  # 证件类型 / 身份证件类型 is not the number
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 
 
@@ -106,15 +107,16 @@ def _matches(key: str, candidates: Sequence[str], parts: Sequence[str] = ()) -> 
     if not key:
         return False
     keys = {header_key(c).lower() for c in candidates}
-    return key.lower() in keys or any(p in key for p in parts)
+    return key.lower() in keys or (any(p in key for p in parts) and ID_HEADER_EXCLUDE not in key)
 
 
 def find_column(df_or_header: pd.DataFrame | Iterable[object], candidates: Sequence[str],
-                parts: Sequence[str] = ()) -> str | None:
+                parts: Sequence[str] = (), exclude: str = "") -> str | None:
     """The first column whose header equals one of ``candidates`` (compared without spaces and
     bracket width, in the order of the candidates), else the first containing one of ``parts``.
 
     ``df_or_header`` is a DataFrame or a header row; returns the header as it is (None: not found).
+    A header containing ``exclude`` is never taken by a part match (证件类型 is not 证件号码).
     """
     header = list(df_or_header.columns) if isinstance(df_or_header, pd.DataFrame) else list(df_or_header)
     keys = [header_key(h).lower() for h in header]
@@ -125,7 +127,7 @@ def find_column(df_or_header: pd.DataFrame | Iterable[object], candidates: Seque
                 return h
     for part in parts:
         for h, k in zip(header, keys, strict=True):
-            if part and part in k:
+            if part and part in k and not (exclude and exclude in k):
                 return h
     return None
 
@@ -133,7 +135,7 @@ def find_column(df_or_header: pd.DataFrame | Iterable[object], candidates: Seque
 def find_id_column(df: pd.DataFrame) -> str | None:
     """The ID column by header (身份证号码, 公民身份号码, 证件号码 …), else by content (most values look
     like an ID number)."""
-    col = find_column(df, ID_HEADERS, ID_HEADER_PARTS)
+    col = find_column(df, ID_HEADERS, ID_HEADER_PARTS, ID_HEADER_EXCLUDE)
     if col is not None:
         return col
     best, best_share = None, 0.5
