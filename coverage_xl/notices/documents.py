@@ -1,0 +1,301 @@
+"""Write the notices: 月度通报, 督办通知, 不参保意愿书, 未参保原因反馈表, 测算告知书 and the SMS lists.
+
+:func:`render_notices` is the one entry point (CLI, Excel macro): it runs the dispatch once
+(:func:`coverage_xl.dispatch.run_dispatch`), so every document of a run prints the figures of the same
+Annex 5 table, then writes the kinds asked for. Output layout::
+
+    OUT/月度通报_2020年9月.docx
+    OUT/短信/缴费提醒.csv, OUT/短信/到龄提醒.csv
+    OUT/各单位/<单位>/督办通知_<单位>.docx            (lagging units only)
+    OUT/各单位/<单位>/不参保意愿书_<单位>.docx         (one page per person)
+    OUT/各单位/<单位>/未参保原因反馈表_<单位>.xlsx
+    OUT/各单位/<单位>/测算告知书_<单位>.docx           (one page per person)
+
+Everything about a person goes into that person's unit folder, so a unit can be handed its folder
+and sees only its own people.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from coverage_xl.atomic import write_atomic
+from coverage_xl.errors import InputError
+from coverage_xl.notices import context as cx
+from coverage_xl.notices import make_templates as mt
+from coverage_xl.notices import sms
+from coverage_xl.notices.render import find_template, render_docx
+
+KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
+KIND_LABELS = {
+    "bulletin": "月度通报", "unit": "督办通知", "sms": "缴费提醒短信", "turning60": "到龄提醒短信",
+    "statement": "不参保意愿书", "reasons": "未参保原因反馈表", "estimate": "待遇测算告知书",
+}
+UNITS_DIR = "各单位"
+SMS_DIR = "短信"
+
+Progress = Callable[[str, int, int], None]  # (Chinese label of the step, done, total)
+
+
+@dataclass
+class NoticeRun:
+    """What a run wrote, by kind, and what a clerk should know about it (Chinese)."""
+
+    as_of: dt.date
+    out_dir: Path
+    written: dict[str, list[Path]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    templates: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def files(self) -> list[Path]:
+        return [p for paths in self.written.values() for p in paths]
+
+
+def unit_dir(out_dir: Path, unit: str) -> Path:
+    return out_dir / UNITS_DIR / unit
+
+
+# ----------------------------------------------------------------------------------- Word documents
+
+def write_bulletin(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
+                   templates: str | Path | None = None) -> Path:
+    ctx = cx.bulletin_context(annex5, progress, as_of)
+    out = Path(out_dir) / f"月度通报_{ctx['period']}.docx"
+    return render_docx(find_template(mt.BULLETIN, templates), ctx, out)
+
+
+def write_unit_notices(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
+                       templates: str | Path | None = None, deadline: dt.date | None = None) -> list[Path]:
+    template = find_template(mt.UNIT_NOTICE, templates)
+    out = []
+    for ctx in cx.unit_notice_contexts(annex5, progress, as_of, deadline=deadline):
+        name = ctx["unit"]["name"]
+        out.append(render_docx(template, ctx, unit_dir(Path(out_dir), name) / f"督办通知_{name}.docx"))
+    return out
+
+
+def write_statements(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
+                     templates: str | Path | None = None) -> list[Path]:
+    template = find_template(mt.STATEMENT, templates)
+    out = []
+    for unit, grp in cx.by_unit(cx.unwilling_people(people)):
+        ctx = cx.statement_context(unit, grp, as_of)
+        out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"不参保意愿书_{unit}.docx"))
+    return out
+
+
+def estimate_letters(people: pd.DataFrame, unit: str, as_of: dt.date, *, tier: int | None = None,
+                     params: Any = None) -> tuple[list[dict[str, Any]], list[str]]:
+    """Letter contexts for a unit's people (estimate_context + the person), and who was skipped why."""
+    from coverage_xl.errors import CoverageError
+    from coverage_xl.estimate import estimate, estimate_context, load_params
+
+    params = params or load_params()
+    tier = tier if tier is not None else params.tiers[0]
+    letters, skipped = [], []
+    for p in people.to_dict("records"):
+        born = p.get("birth")
+        if not isinstance(born, dt.date):
+            skipped.append(f"{p.get('name')}：出生日期不明")
+            continue
+        try:
+            e = estimate(born, tier, as_of.year, params)
+        except CoverageError as exc:
+            skipped.append(f"{p.get('name')}：{exc}")
+            continue
+        letters.append({**estimate_context(e), **cx.person_public(p, unit)})
+    return letters, skipped
+
+
+def write_estimate_letters(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
+                           templates: str | Path | None = None, tier: int | None = None,
+                           params: Any = None) -> tuple[list[Path], list[str]]:
+    """测算告知书 for in-scope people not registered, one .docx per unit, one page per person."""
+    template = find_template(mt.ESTIMATE_LETTER, templates)
+    out, skipped = [], []
+    for unit, grp in cx.by_unit(cx.not_registered(people)):
+        letters, skip = estimate_letters(grp, unit, as_of, tier=tier, params=params)
+        skipped.extend(f"{unit}{s}" for s in skip)
+        if not letters:
+            continue
+        ctx = {**cx.common_context(as_of), "unit": unit, "letters": letters}
+        out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"测算告知书_{unit}.docx"))
+    return out, skipped
+
+
+# ----------------------------------------------------------------------------------- reasons workbook
+
+REASON_COLUMNS: tuple[tuple[str, float], ...] = (
+    ("序号", 6), ("行政区划", 12), ("姓名", 10), ("身份证号码", 21), ("户籍地址", 26), ("联系电话", 14),
+    ("是否愿意参保", 8), ("未参保原因", 18), ("联系时间", 12), ("联系方式", 10), ("记录人", 10), ("备注", 20),
+)
+REASON_CHOICES = ("个人不愿意参保", "人户分离，联系不上", "其他原因未参保")
+"""The three cases the notice names (五（三）): each needs its own trace."""
+CONTACT_CHOICES = ("上门", "电话", "短信", "微信", "其他")
+UNWILLING_REASON = REASON_CHOICES[0]
+
+
+def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ws = wb.active
+    ws.title = "未参保原因"
+    width = len(REASON_COLUMNS)
+    last = get_column_letter(width)
+    ws["A1"] = f"{unit}城乡居保经专项扩面仍未参保人员原因反馈表"
+    ws["A1"].font = Font(name="宋体", size=16, bold=True)
+    ws["A1"].alignment = Alignment(horizontal="center")
+    ws.merge_cells(f"A1:{last}1")
+    ws["A2"] = (f"统计日期：{cx.chinese_date(as_of)}。对“个人不愿意参保”或“其他原因未参保”的，需详细记录原因或让其"
+                "签订意愿书；对“人户分离，联系不上”的，需注明联系时间及方式，做到记录有痕。")
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(f"A2:{last}2")
+    ws.row_dimensions[2].height = 32
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for c, (header, w) in enumerate(REASON_COLUMNS, start=1):
+        cell = ws.cell(3, c, header)
+        cell.font = Font(name="宋体", size=10, bold=True)
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = border
+        ws.column_dimensions[get_column_letter(c)].width = w
+    r = 3
+    for n, p in enumerate(people.to_dict("records"), start=1):
+        r = 3 + n
+        willing = p.get("willing") or ""
+        values = (n, unit, p.get("name") or "", p.get("id") or "", p.get("address") or "", p.get("phone") or "",
+                  willing, UNWILLING_REASON if willing == "否" else "", None, None, None, None)
+        for c, v in enumerate(values, start=1):
+            cell = ws.cell(r, c, v)
+            cell.border = border
+            cell.font = Font(name="宋体", size=10)
+            if c in (4, 6):
+                cell.number_format = "@"  # ID numbers and phones stay text (no 4.30981E+17)
+    end = max(r, 3 + 1)
+    reasons = DataValidation(type="list", formula1='"' + ",".join(REASON_CHOICES) + '"', allow_blank=True,
+                             showErrorMessage=True, errorTitle="未参保原因", error="请从下拉列表中选择。")
+    reasons.add(f"H4:H{end + 200}")
+    contact = DataValidation(type="list", formula1='"' + ",".join(CONTACT_CHOICES) + '"', allow_blank=True)
+    contact.add(f"J4:J{end + 200}")
+    when = DataValidation(type="date", operator="greaterThan", formula1="43831", allow_blank=True,
+                          showErrorMessage=True, errorTitle="联系时间", error="请填写日期，如 2020-10-15。")
+    when.add(f"I4:I{end + 200}")
+    for dv in (reasons, contact, when):
+        ws.add_data_validation(dv)
+    for row in ws.iter_rows(min_row=4, max_row=end + 200, min_col=9, max_col=9):
+        row[0].number_format = "yyyy-mm-dd"
+    ws.freeze_panes = "D4"
+    ws.print_title_rows = "3:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> list[Path]:
+    """未参保原因反馈表 per unit: in-scope people not registered, with 联系时间/联系方式/未参保原因/记录人."""
+    import openpyxl
+
+    out = []
+    for unit, grp in cx.by_unit(cx.not_registered(people)):
+        wb = openpyxl.Workbook()
+        _reasons_sheet(wb, unit, grp, as_of)
+        out.append(write_atomic(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
+                                lambda p, wb=wb: wb.save(p), backup=False))
+    return out
+
+
+# ----------------------------------------------------------------------------------- the run
+
+def _kinds(kinds: Iterable[str]) -> list[str]:
+    wanted = list(dict.fromkeys(kinds))
+    if "all" in wanted:
+        return list(KINDS)
+    bad = [k for k in wanted if k not in KINDS]
+    if bad:
+        raise InputError(f"不认识的通报类型：{'、'.join(bad)}。可选：{'、'.join(KINDS)}、all。")
+    return wanted
+
+
+def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[str | Path] = (),
+                   payments: Sequence[str | Path] = (), as_of: dt.date | None = None, *, out_dir: str | Path,
+                   templates: str | Path | None = None, months: int = 3, deadline: dt.date | None = None,
+                   tier: int | None = None, milestones: Any = None, progress: Progress | None = None,
+                   dispatch: Any = None) -> NoticeRun:
+    """Run the dispatch once and write the notices of ``kinds`` ("all" for every kind) into ``out_dir``.
+
+    ``survey`` is a folder, a list of files or a SurveyBatch; ``dispatch`` may pass an existing
+    :class:`~coverage_xl.dispatch.DispatchResult` instead (the master workbook has one already);
+    ``milestones`` (a CSV path or a list, default the packaged Annex 1 ones) goes to the dispatch."""
+    from coverage_xl.dispatch import run_dispatch
+
+    wanted = _kinds(kinds)
+    as_of = as_of or dt.date.today()
+    out = Path(out_dir)
+    run = NoticeRun(as_of, out)
+    # check every template before any work, so a broken one fails fast with its own message
+    needs = {"bulletin": mt.BULLETIN, "unit": mt.UNIT_NOTICE, "statement": mt.STATEMENT,
+             "estimate": mt.ESTIMATE_LETTER, "sms": mt.SMS_PAYMENT, "turning60": mt.SMS_TURNING60}
+    for k in wanted:
+        if k in needs:
+            run.templates[k] = find_template(needs[k], templates)
+    if dispatch is None:
+        def cb(stage: str, name: str, n: int, total: int) -> None:
+            if progress:
+                progress(f"读取{'摸底表' if stage == 'survey' else '导出'}：{name}", n, total)
+
+        dispatch = run_dispatch(survey, registrations, payments, as_of, milestones=milestones, progress=cb)
+        if not registrations:
+            run.warnings.append("未提供参保登记导出（--registrations）：已登记人数均按0计，覆盖率为0。")
+        if not payments:
+            run.warnings.append("未提供缴费导出（--payments）：已缴费人数均按0计。")
+    run.warnings.extend(dispatch.summary.problems)
+    if dispatch.summary.missing_units:
+        run.warnings.append("未报送摸底表的单位：" + "、".join(dispatch.summary.missing_units) + "（各项人数按0计）。")
+    people = dispatch.people
+    total = len(wanted)
+    for n, kind in enumerate(wanted, start=1):
+        if progress:
+            progress(f"生成{KIND_LABELS[kind]}", n - 1, total)
+        if kind == "bulletin":
+            paths = [write_bulletin(dispatch.annex5, dispatch.progress, as_of, out, templates=templates)]
+        elif kind == "unit":
+            paths = write_unit_notices(dispatch.annex5, dispatch.progress, as_of, out, templates=templates,
+                                       deadline=deadline)
+            if not paths:
+                run.notes.append("没有进度滞后的单位，未生成督办通知。")
+        elif kind == "statement":
+            paths = write_statements(people, as_of, out, templates=templates)
+        elif kind == "reasons":
+            paths = write_reasons(people, as_of, out)
+        elif kind == "estimate":
+            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier)
+            if skipped:
+                run.notes.append(f"有{len(skipped)}人无法测算，未生成告知书（如未满16周岁或出生日期不明）。")
+        elif kind in ("sms", "turning60"):
+            if kind == "sms":
+                lst = sms.payment_reminders(people, as_of, run.templates[kind])
+                target = out / SMS_DIR / "缴费提醒.csv"
+            else:
+                lst = sms.turning60_reminders(people, as_of, run.templates[kind], months)
+                target = out / SMS_DIR / "到龄提醒.csv"
+            paths = [sms.write_sms_csv(lst.rows, target)]
+            label = KIND_LABELS[kind]
+            run.notes.append(f"{label}：{len(lst.rows)}条" + (f"，{lst.too_long}条超过{sms.SMS_LIMIT}字" if lst.too_long else "")
+                             + (f"，{lst.no_mobile}人没有手机号未列入" if lst.no_mobile else "")
+                             + (f"，{lst.duplicates}条重复（同一身份证号）已合并" if lst.duplicates else "") + "。")
+        run.written[kind] = paths
+    if progress:
+        progress("完成", total, total)
+    return run
