@@ -1,0 +1,151 @@
+"""Unit templates as files: the rules are in the XML, the layout is the notice's, and the
+validator (a second, independent reader: calamine) reads a filled template without complaint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from coverage_xl.cli import main
+from coverage_xl.errors import InputError
+from coverage_xl.layout import ANNEX3
+from coverage_xl.sheets.validation import (
+    conflict_formula,
+    id_flag_formula,
+    id_valid_formula,
+    phone_valid_formula,
+)
+from coverage_xl.synth import make_people
+from coverage_xl.templates import INSTRUCTIONS_SHEET, build_templates, new_unit_workbook, template_name
+from coverage_xl.units import default_units, unit_by_name
+from coverage_xl.validate import validate_file
+
+FIRST = 6  # first data row of an Annex 3 sheet drawn by write_frame
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    out = tmp_path_factory.mktemp("tpl")
+    [path] = build_templates(out, ["草尾镇"], day=dt.date(2020, 9, 1), rows=50)
+    return path
+
+
+def _dv_by_cell(ws):
+    found = {}
+    for dv in ws.data_validations.dataValidation:
+        for rng in dv.sqref.ranges:
+            found[rng.coord.split(":")[0][0]] = dv
+    return found
+
+
+def test_one_template_per_unit_in_annex1_order(tmp_path):
+    paths = build_templates(tmp_path, rows=3)
+    assert [p.name for p in paths] == [template_name(u) for u in default_units()]
+    assert all(p.exists() for p in paths)
+
+
+def test_unknown_unit_is_a_chinese_error(tmp_path):
+    with pytest.raises(InputError, match="无法识别单位"):
+        build_templates(tmp_path, ["不存在镇"])
+
+
+def test_id_column_is_text_and_checked_by_the_same_formula(template):
+    wb = openpyxl.load_workbook(template)
+    ws = wb[ANNEX3.sheet_name]
+    assert all(ws.cell(r, 4).number_format == "@" for r in range(FIRST, FIRST + 50))
+    dvs = _dv_by_cell(ws)
+    assert dvs["D"].type == "custom"
+    assert dvs["D"].formula1 == id_valid_formula("D6")
+    assert str(dvs["D"].sqref) == "D6:D55"
+    assert "18位" in dvs["D"].prompt and dvs["D"].errorStyle == "stop"
+    assert "{" not in dvs["D"].formula1  # no array constants (Excel rejects them in validation)
+
+
+def test_every_rule_formula_fits_excels_255_character_limit():
+    for f in (id_valid_formula("D6"), id_flag_formula("D6"), conflict_formula(6), phone_valid_formula("S6")):
+        assert len(f) <= 255, f
+
+
+def test_tick_willing_and_phone_lists(template):
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    by_formula = {}
+    for dv in ws.data_validations.dataValidation:
+        by_formula.setdefault(dv.formula1, set()).update(r.coord for r in dv.sqref.ranges)
+    assert by_formula['"√"'] == {f"{chr(64 + n)}6:{chr(64 + n)}55" for n in range(7, 17)}
+    assert by_formula['"是,否"'] == {"R6:R55"}
+    assert by_formula[phone_valid_formula("S6")] == {"S6:S55"}
+
+
+def test_conditional_formats_flag_ids_conflicts_and_phones(template):
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
+    assert id_flag_formula("D6") in rules["D6:D55"]
+    assert rules["G6:Q55"] == [conflict_formula(6)]
+    assert rules["S6:S55"] == [f"NOT({phone_valid_formula('S6')})"]
+
+
+def test_header_locked_data_rows_editable(template):
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    assert ws.protection.sheet
+    assert not ws.protection.password
+    assert ws.cell(3, 4).protection.locked and ws.cell(5, 1).protection.locked
+    assert not ws.cell(FIRST, 4).protection.locked and not ws.cell(55, 20).protection.locked
+    assert ws.cell(56, 1).value == "合计" and ws.cell(56, 1).protection.locked
+    assert ws.protection.insertRows is False  # False = allowed: people are added above 合计
+
+
+def test_layout_freeze_print_and_instructions(template):
+    wb = openpyxl.load_workbook(template)
+    ws = wb[ANNEX3.sheet_name]
+    assert wb.sheetnames == [ANNEX3.sheet_name, INSTRUCTIONS_SHEET]
+    assert ws["B1"].value == ANNEX3.title and ws["A2"].value == "填报单位：草尾镇"
+    assert [ws.cell(5, c).value for c in range(1, 21)] == list(range(1, 21))
+    assert ws.freeze_panes == "D6"
+    assert ws.page_setup.orientation == "landscape" and ws.print_title_rows == "$1:$5"
+    assert ws.column_dimensions["D"].width >= 20
+    text = "\n".join(str(c.value) for c in wb[INSTRUCTIONS_SHEET]["A"] if c.value)
+    for phrase in ("身份证号码", "√", "是", "合计", "撤销工作表保护", "不需要“启用宏”"):
+        assert phrase in text
+
+
+def test_filled_template_validates_clean_with_the_independent_reader(tmp_path):
+    unit = unit_by_name("南嘴镇")
+    people = make_people(unit, 25, seed=5)
+    wb = new_unit_workbook(unit, (p.values for p in people), day=dt.date(2020, 9, 30), rows=10)
+    path = tmp_path / "filled.xlsx"
+    wb.save(path)
+    checked = validate_file(path, dt.date(2020, 9, 30))
+    assert checked.report.unit == "南嘴镇"
+    assert checked.report.rows == 25  # blank rows carrying only 行政代码/行政区划 are not people
+    assert checked.report.errors == 0, checked.report.flatten()
+    assert list(checked.people["id"]) == [p.values["id"] for p in people]
+
+
+def test_empty_template_reads_as_the_unit_with_no_people(template):
+    report = validate_file(template).report
+    assert report.unit == "草尾镇" and report.rows == 0
+
+
+def test_totals_row_counts_names_and_ticks(template):
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    assert ws["C56"].value == "=COUNTA(C6:C55)"
+    assert ws["G56"].value == '=COUNTIF(G6:G55,"√")'
+    assert ws["Q56"].value == "=COUNTA(Q6:Q55)"
+
+
+def test_cli_templates_writes_chosen_units(tmp_path):
+    result = CliRunner().invoke(main, ["templates", str(tmp_path), "--units", "琼湖街道", "--units", "新湾",
+                                       "--rows", "5"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.glob("*.xlsx")) == sorted(
+        [template_name(unit_by_name("琼湖街道")), template_name(unit_by_name("新湾镇"))])
+    assert "已生成 2 个单位模板" in result.output
+
+
+def test_cli_templates_rejects_unknown_unit(tmp_path):
+    result = CliRunner().invoke(main, ["templates", str(tmp_path), "--units", "火星镇"])
+    assert result.exit_code == 2
+    assert "无法识别单位" in result.output
