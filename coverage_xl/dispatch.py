@@ -287,7 +287,7 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
                    unit_text: str | None = None) -> Path:
     """Write 附件5, 进度 and 调度历史 into ``out_path`` (usually the master workbook), keeping every
     other sheet. The history is read from the existing file first; this run's date replaces any rows
-    of the same date."""
+    of the same date. The output may not be one of the input files (InputError)."""
     from coverage_xl.sheets.annex5 import write_annex5
     from coverage_xl.sheets.history import (
         HISTORY_SHEET,
@@ -308,5 +308,6 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
                                                   milestones=result.milestones),
         HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
     }
-    write_owned_sheets(out_path, builders)
+    inputs = [f.path for f in result.batch.files] + [f.path for f in result.exports]
+    write_owned_sheets(out_path, builders, inputs=inputs)
     return out_path

@@ -1,0 +1,133 @@
+"""``coverage-xl dispatch``: match the survey against the registration and payment exports and write
+附件5, 进度 and 调度历史 (and, with --lists, one follow-up workbook per unit)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.layout import TOTAL_LABEL
+from coverage_xl.mask import mask_id
+
+MULTI_OPTIONS = ("--registrations", "-r", "--payments", "-p")
+STAGES = {"survey": "读取摸底表", "registration": "读取登记导出", "payment": "读取缴费导出"}
+DEFAULT_OUT = Path("调度表.xlsx")
+
+
+class _MultiPathCommand(click.Command):
+    """Let ``--registrations a.csv b.xlsx`` take several paths: each following argument that is not
+    an option is given its own ``--registrations`` before click parses (repeating the option works too)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current: str | None = None
+        for a in args:
+            if a == "--":
+                current = None
+                out.append(a)
+                continue
+            if a.startswith("-") and a != "-":
+                current = a if a in MULTI_OPTIONS else None
+                out.append(a)
+                continue
+            if current is not None and out and out[-1] != current:
+                out.append(current)
+            out.append(a)
+        return super().parse_args(ctx, out)
+
+
+def _pct(v: object) -> str:
+    return "" if v is None or v != v else f"{float(v):.2%}"
+
+
+@click.command("dispatch", cls=_MultiPathCommand)
+@click.option("--survey", "survey", required=True, type=click.Path(exists=True, path_type=Path),
+              help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
+@click.option("--registrations", "-r", "registrations", multiple=True, required=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="参保登记导出文件（xlsx/xls/csv，可跟多个文件或文件夹，也可重复本选项）。")
+@click.option("--payments", "-p", "payments", multiple=True, required=True,
+              type=click.Path(exists=True, path_type=Path),
+              help="缴费导出文件（xlsx/xls/csv，可跟多个文件或文件夹，也可重复本选项）。")
+@as_of_option
+@click.option("--year", "campaign_year", type=int, default=None, help="计入的缴费年度（默认统计日期所在年）。")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
+              help="写入附件5、进度、调度历史的工作簿（通常是总表；其他工作表保留）。")
+@click.option("--lists", "lists_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="另为每个单位生成跟进名单（未登记人员、登记未缴费人员）到此文件夹。")
+@click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="里程碑节点文件（CSV：月-日,比例,说明；默认8月底50%、10月底100%）。")
+@unmasked_option
+@handle_errors
+def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path, ...], as_of, campaign_year,
+            out: Path, lists_dir: Path | None, milestones: Path | None, unmasked: bool) -> None:
+    """调度：把摸底表与参保登记、缴费导出数据比对，生成附件5调度表、任务进度和调度历史。
+
+    退出码：0 正常；1 有导出文件无法使用或有单位未计入（其余数据照常计算并写出）；2 无法运行。
+    """
+    import datetime as dt
+
+    from coverage_xl.dispatch import run_dispatch, write_dispatch
+    from coverage_xl.sheets.output import check_not_input
+
+    as_of = as_of or dt.date.today()
+    inputs = [*registrations, *payments]
+    if survey.is_file():
+        inputs.append(survey)
+    check_not_input(out, inputs)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(stage: str, name: str, n: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(STAGES.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=n, total=total, description=f"{STAGES.get(stage, stage)}：{name}")
+
+        result = run_dispatch(survey, list(registrations), list(payments), as_of, campaign_year,
+                              milestones=milestones, progress=progress)
+        write_dispatch(result, out)
+        written = []
+        if lists_dir is not None:
+            from coverage_xl.followup import write_followup_lists
+
+            written = write_followup_lists(result, lists_dir)
+
+    s = result.summary
+    table = Table(title=f"调度表（附件5）  统计日期 {as_of.isoformat()}  缴费年度 {s.campaign_year}")
+    for head in ("单位", "应覆盖", "已登记", "已缴费", "未登记", "覆盖率", "缴费率", "任务进度", "状态", "排名"):
+        table.add_column(head, justify="left" if head in ("单位", "状态") else "right", no_wrap=True)
+    prog = result.progress.set_index("unit")
+    for name, row in result.annex5.iterrows():
+        p = prog.loc[name] if name in prog.index else None
+        table.add_row(
+            str(name), f"{row['should_cover']:,}", f"{row['registered']:,}", f"{row['paid']:,}",
+            f"{row['unregistered']:,}", _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
+            _pct(p["done_share"]) if p is not None else "",
+            ("[red]" + p["status"] + "[/]" if p["status"] == "滞后" else p["status"]) if p is not None else "",
+            str(p["rank"]) if p is not None else "", style="bold" if name == TOTAL_LABEL else None)
+    console.print(table)
+    info = Table(title="数据比对情况", show_header=False)
+    info.add_column("项目")
+    info.add_column("数量", justify="right")
+    for label, value in s.rows():
+        info.add_row(label, str(value))
+    console.print(info)
+    if len(result.unmatched):
+        sample = [i if unmasked else mask_id(i) for i in result.unmatched["id"].head(5)]
+        console.print(f"导出中不在摸底表的身份证号（示例）：{'、'.join(sample)}")
+    for name, why in s.unit_problems.items():
+        console.print(f"[yellow]未计入：[/]{name}：{why}")
+    for w in s.warnings:
+        console.print(f"[yellow]提示：[/]{w}")
+    for p in s.problems:
+        console.print(f"[red]无法使用：[/]{p}")
+    console.print(f"已写入：{out}（附件5、进度、调度历史）")
+    if written:
+        console.print(f"已生成跟进名单 {len(written)} 个：{lists_dir}")
+    sys.exit(1 if s.problems or s.unit_problems else 0)

@@ -1,0 +1,157 @@
+"""Follow-up lists for the units (逐人反馈): one workbook per unit, only that unit's people.
+
+Sheets 未登记人员 (in scope, not registered) and 登记未缴费人员 (registered, no counted payment), sorted
+by village (村/社区, parsed from 户籍地址) so a village cadre can take their page; with phone,
+willingness and address, and blank columns for the contact time, method and outcome the notice asks
+to record (做到记录有痕). A4 landscape, header repeated on every page, page numbers in the footer.
+
+Personal data goes no further than the unit it belongs to: a unit's workbook holds its own people
+only, and the IDs are written in full because the unit needs them to act.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from coverage_xl.atomic import atomic_path
+from coverage_xl.sheets.frame import (
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    chinese_date,
+)
+
+if TYPE_CHECKING:
+    from coverage_xl.dispatch import DispatchResult
+
+UNREGISTERED_SHEET = "未登记人员"
+UNPAID_SHEET = "登记未缴费人员"
+UNKNOWN_VILLAGE = "（未识别村/社区）"
+# (header, person column or None for a blank to fill in, width)
+LIST_COLUMNS: tuple[tuple[str, str | None, float], ...] = (
+    ("序号", None, 6), ("村（社区）", "village", 12), ("姓名", "name", 9), ("身份证号码", "id", 21),
+    ("户籍地址", "address", 30), ("联系电话", "phone", 14), ("是否愿意参保", "willing", 8),
+    ("联系时间", None, 11), ("联系方式", None, 10), ("反馈情况", None, 22),
+)
+TEXT = "@"
+
+# The part of an address that names the town-level unit: everything up to the last 镇/乡/街道/场 …
+_UNIT_PART = re.compile(r"^.*?(?:街道办事处|街道|芦苇场|农场|林场|镇|乡)")
+_VILLAGE_END = re.compile(r"社区居委会|村委会|居委会|社区|村")
+
+
+def village_of(address: object) -> str:
+    """The 村 or 社区 in a 户籍地址: '沅江市草尾镇新华村5组' → '新华村', '…琼湖街道新村社区3栋' → '新村社区'.
+
+    The first 村/社区 after the town-level part wins, unless the text goes on with 社区/委会 (新村社区 is
+    one name, not 新村). Returns '' when none is found."""
+    if not isinstance(address, str) or not address.strip():
+        return ""
+    s = re.sub(r"\s+", "", address)
+    m = _UNIT_PART.match(s)
+    rest = s[m.end():] if m and m.end() < len(s) else s
+    for hit in _VILLAGE_END.finditer(rest):
+        end = hit.end()
+        word = hit.group(0)
+        if word == "村" and rest[end:end + 2] in ("社区", "委会"):
+            continue
+        name = rest[:end]
+        if word in ("村委会",):
+            name = name[:-2]
+        elif word in ("社区居委会",):
+            name = name[:-3]
+        elif word == "居委会":
+            name = name[:-3] + "社区"
+        if len(name) > 1:
+            return name
+    return ""
+
+
+def _sorted(people: pd.DataFrame) -> pd.DataFrame:
+    p = people.copy()
+    p["village"] = p["address"].map(village_of)
+    p["_unknown"] = p["village"] == ""
+    p.loc[p["_unknown"], "village"] = UNKNOWN_VILLAGE
+    return p.sort_values(["_unknown", "village", "address", "row"], kind="stable")
+
+
+def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.date) -> int:
+    """One print-ready list; returns the number of people written."""
+    width = len(LIST_COLUMNS)
+    last = get_column_letter(width)
+    ws.cell(1, 1, title).font = TITLE_FONT
+    ws.cell(1, 1).alignment = CENTER
+    ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 30
+    ws.cell(2, 1, f"截至{chinese_date(as_of)}，共{len(people)}人。请逐人联系，记录联系时间、方式和反馈情况（做到记录有痕）。"
+                  ).font = BODY_FONT
+    ws.merge_cells(f"A2:{last}2")
+    for n, (head, _, w) in enumerate(LIST_COLUMNS, start=1):
+        c = ws.cell(3, n, head)
+        c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
+        ws.column_dimensions[get_column_letter(n)].width = w
+    r = 4
+    for k, rec in enumerate(_sorted(people).to_dict("records"), start=1):
+        for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1):
+            v = k if n == 1 else (rec.get(key) if key else None)
+            c = ws.cell(r, n, None if v == "" else v)
+            c.border, c.font = BORDER, BODY_FONT
+            c.alignment = Alignment(vertical="center", wrap_text=key == "address")
+            if key in ("id", "phone"):
+                c.number_format = TEXT
+        r += 1
+    ws.freeze_panes = "C4"
+    ws.print_title_rows = "1:3"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.oddFooter.center.font = BODY_FONT.name
+    if r > 4:
+        ws.auto_filter.ref = f"A3:{last}{r - 1}"
+    return len(people)
+
+
+def list_path(folder: Path, unit: str, as_of: dt.date) -> Path:
+    return folder / f"{unit}_跟进名单_{as_of:%Y%m%d}.xlsx"
+
+
+def write_followup_lists(result: DispatchResult, folder: str | Path) -> list[Path]:
+    """Write one workbook per unit with a counted survey file; returns the paths written."""
+    folder = Path(folder)
+    written = []
+    counted_units = {f.unit.name for f in result.batch.counted if f.unit}
+    for unit in result.units:
+        if unit.name not in counted_units:
+            continue
+        wb = Workbook()
+        ws = wb.active
+        ws.title = UNREGISTERED_SHEET
+        write_list(ws, result.unregistered(unit.name), title=f"{unit.full_name}城乡居保未登记人员名单", as_of=result.as_of)
+        ws2 = wb.create_sheet(UNPAID_SHEET)
+        write_list(ws2, result.registered_unpaid(unit.name),
+                   title=f"{unit.full_name}城乡居保已登记未缴费人员名单（{result.campaign_year}年度）", as_of=result.as_of)
+        for sheet in (ws, ws2):
+            sheet.sheet_view.zoomScale = 100
+            sheet.cell(2, 1).font = Font(name=BODY_FONT.name, size=10)
+        path = list_path(folder, unit.name, result.as_of)
+        with atomic_path(path, backup=False) as tmp:
+            wb.save(tmp)
+        written.append(path)
+    return written
