@@ -1,0 +1,88 @@
+"""``coverage-xl notices``: bulletins, unit notices, statements, reason sheets and SMS lists from
+templates (a thin face over :func:`coverage_xl.notices.render_notices`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from coverage_xl.cli.common import as_of_option, console, handle_errors, parse_date
+from coverage_xl.notices.documents import KIND_LABELS, KINDS, render_notices
+from coverage_xl.notices.make_templates import copy_builtin
+from coverage_xl.notices.render import BUILTIN_DIR
+
+KIND_HELP = "；".join(f"{k}={v}" for k, v in KIND_LABELS.items()) + "；all=全部"
+
+
+def _files(paths: tuple[Path, ...]) -> list[Path]:
+    return [Path(p) for p in paths]
+
+
+@click.command("notices")
+@click.argument("kinds", nargs=-1, type=click.Choice([*KINDS, "all"]), metavar="KIND...")
+@click.option("--survey", type=click.Path(exists=True, path_type=Path), help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
+@click.option("--registrations", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="参保登记导出（xlsx/xls/csv，或文件夹），可重复。")
+@click.option("--payments", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="缴费导出（xlsx/xls/csv，或文件夹），可重复。")
+@as_of_option
+@click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
+              help="自定义模板文件夹：其中有的模板优先使用，没有的用内置模板。")
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹。")
+@click.option("--months", default=3, show_default=True, type=click.IntRange(1, 24), help="到龄提醒：几个月内年满60周岁。")
+@click.option("--deadline", callback=parse_date, metavar="YYYY-MM-DD", help="督办通知的整改期限（默认下一个时间节点）。")
+@click.option("--tier", type=int, help="测算告知书的缴费档次（元/年，默认最低档）。")
+@click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="时间节点文件（CSV：月-日,比例,说明），默认附件1说明2的两个节点。")
+@click.option("--copy-templates", "copy_to", type=click.Path(file_okay=False, path_type=Path),
+              help="把内置模板复制到此文件夹供修改（已有的文件不覆盖），然后退出。")
+@handle_errors
+def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Path, ...], payments: tuple[Path, ...],
+            as_of: dt.date | None, templates: Path | None, out: Path | None, months: int, deadline: dt.date | None,
+            tier: int | None, milestones: Path | None, copy_to: Path | None) -> None:
+    """按模板生成通报、督办通知、意愿书、原因反馈表、测算告知书和短信名单。
+
+    KIND 可写多个：bulletin 月度通报；unit 督办通知（进度滞后的单位）；sms 缴费提醒短信；turning60 到龄提醒短信；
+    statement 不参保意愿书；reasons 未参保原因反馈表；estimate 待遇测算告知书；all 全部。
+    """
+    if copy_to is not None:
+        for p in copy_builtin(copy_to):
+            console.print(escape(str(p)))
+        console.print(f"已复制内置模板。修改后用 --templates {escape(str(copy_to))} 生成。")
+        return
+    if not kinds:
+        raise click.UsageError(f"请指定要生成的内容：{KIND_HELP}。")
+    if survey is None:
+        raise click.UsageError("请用 --survey 指定摸底明细表所在文件夹。")
+    if out is None:
+        raise click.UsageError("请用 -o 指定输出文件夹。")
+    as_of = as_of or dt.date.today()
+    with Progress(TextColumn("[bold]生成通报"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+                  TimeElapsedColumn(), console=console, transient=not console.is_terminal) as bar:
+        task = bar.add_task("", total=1)
+
+        def step(label: str, n: int, total: int) -> None:
+            bar.update(task, completed=n, total=max(total, 1), description=escape(label))
+
+        run = render_notices(kinds, survey, _files(registrations), _files(payments), as_of, out_dir=out,
+                             templates=templates, months=months, deadline=deadline, tier=tier,
+                             milestones=milestones, progress=step)
+    table = Table(title=f"已生成（统计日期 {as_of.isoformat()}）", show_header=True, header_style="bold")
+    table.add_column("内容")
+    table.add_column("文件数", justify="right")
+    table.add_column("模板", overflow="fold")
+    for kind, paths in run.written.items():
+        tpl = run.templates.get(kind)
+        origin = "" if tpl is None else ("内置：" if tpl.parent == BUILTIN_DIR else "") + tpl.name
+        table.add_row(KIND_LABELS[kind], str(len(paths)), escape(origin))
+    console.print(table)
+    console.print(f"输出文件夹：{escape(str(out))}（个人资料按单位分文件夹存放：{escape(str(out / '各单位'))}）")
+    for note in run.notes:
+        console.print(escape(note), soft_wrap=True)
+    for warning in run.warnings:
+        console.print(f"[bold yellow]注意：[/]{escape(warning)}", soft_wrap=True)
