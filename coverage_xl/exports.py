@@ -109,8 +109,9 @@ class ExportFile:
 def match_key(value: object) -> str:
     """The key a person is matched by: the validator's normalisation, legacy 15 → 18 digits.
 
-    A number cell is taken at its integer value (a 15-digit legacy ID survives a number cell; an
-    18-digit one does not, and then simply matches nobody)."""
+    A number cell is taken at its integer value (a 15-digit legacy ID survives a number cell); an
+    18-digit one has lost its last digits (Excel keeps 15), so it gets a key that matches nobody and
+    counts as a bad ID."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -118,6 +119,8 @@ def match_key(value: object) -> str:
     if isinstance(value, float):
         if value != value:  # NaN
             return ""
+        if abs(value) >= 1e15:  # an 18-digit ID typed into a number cell: digits lost, match nobody
+            return f"{value:.0f}#"
         value = int(value) if value.is_integer() else value
     s = idcard.normalise(value)
     if s.startswith("=") or s.startswith('"'):  # ="430981…" and "430981…" from CSV exports
