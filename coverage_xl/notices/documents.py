@@ -28,7 +28,7 @@ import pandas as pd
 from coverage_xl.atomic import write_atomic
 from coverage_xl.errors import InputError
 from coverage_xl.notices import context as cx
-from coverage_xl.notices import make_templates as mt
+from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import find_template, render_docx
 

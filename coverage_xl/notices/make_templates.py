@@ -13,8 +13,10 @@ needs a tag inside one run). Variables are documented in docs/notices.md.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 import sys
+import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,17 +26,21 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-BUILTIN_DIR = Path(__file__).resolve().parents[1] / "data" / "notices"
+from coverage_xl.notices.render import (  # the names live with the lookup
+    ALL_TEMPLATES,
+    BUILTIN_DIR,
+    BULLETIN,
+    DOCX_TEMPLATES,
+    ESTIMATE_LETTER,
+    SMS_PAYMENT,
+    SMS_TURNING60,
+    STATEMENT,
+    TEXT_TEMPLATES,
+    UNIT_NOTICE,
+)
 
-BULLETIN = "月度通报.docx"
-UNIT_NOTICE = "督办通知.docx"
-STATEMENT = "不参保意愿书.docx"
-ESTIMATE_LETTER = "测算告知书.docx"
-SMS_PAYMENT = "缴费提醒.txt"
-SMS_TURNING60 = "到龄提醒.txt"
-DOCX_TEMPLATES = (BULLETIN, UNIT_NOTICE, STATEMENT, ESTIMATE_LETTER)
-TEXT_TEMPLATES = (SMS_PAYMENT, SMS_TURNING60)
-ALL_TEMPLATES = DOCX_TEMPLATES + TEXT_TEMPLATES
+__all__ = ["ALL_TEMPLATES", "BUILTIN_DIR", "BULLETIN", "DOCX_TEMPLATES", "ESTIMATE_LETTER", "SMS_PAYMENT",
+           "SMS_TURNING60", "STATEMENT", "TEXT_TEMPLATES", "UNIT_NOTICE", "build_all", "copy_builtin"]
 
 BODY_FONT = "仿宋_GB2312"  # the font of government documents; Word/WPS fall back when missing
 TITLE_FONT = "方正小标宋简体"
@@ -51,6 +57,18 @@ SMS_SOURCES = {
         "，详询{{ unit }}人社服务站。【{{ signature }}】\n"
     ),
 }
+
+
+def _save(doc, path: Path) -> None:
+    """Save with fixed zip timestamps, so that rebuilding gives identical bytes (reviewable diffs)."""
+    buf = io.BytesIO()
+    doc.save(buf)
+    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            dst.writestr(info, src.read(item.filename))
 
 
 def _font(run, name: str, size: float, bold: bool = False) -> None:
@@ -175,7 +193,7 @@ def build_bulletin(path: Path) -> None:
             "对登记未缴费人员通过上门、电话或短信提醒等方式动员缴费；经专项扩面仍未参保的，逐人反馈未参保原因，"
             "做到记录有痕。", indent=True)
     _signature(doc)
-    doc.save(path)
+    _save(doc, path)
 
 
 def build_unit_notice(path: Path) -> None:
@@ -195,7 +213,7 @@ def build_unit_notice(path: Path) -> None:
             "经专项扩面仍未参保的，逐人反馈未参保原因；对个人不愿意参保的，需详细记录原因或让其签订意愿书；"
             "对人户分离、联系不上的，需注明联系时间及方式，做到记录有痕。", indent=True)
     _signature(doc)
-    doc.save(path)
+    _save(doc, path)
 
 
 def build_statement(path: Path) -> None:
@@ -214,7 +232,7 @@ def build_statement(path: Path) -> None:
     _p(doc, "经办日期：{{ blank_date }}")
     _page_break_unless_last(doc)
     _p(doc, "{%p endfor %}")
-    doc.save(path)
+    _save(doc, path)
 
 
 def build_estimate_letter(path: Path) -> None:
@@ -231,7 +249,7 @@ def build_estimate_letter(path: Path) -> None:
     _signature(doc)
     _page_break_unless_last(doc)
     _p(doc, "{%p endfor %}")
-    doc.save(path)
+    _save(doc, path)
 
 
 BUILDERS: dict[str, Callable[[Path], None]] = {
