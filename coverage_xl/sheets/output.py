@@ -8,9 +8,11 @@ sheets, defined names, a VBA project and a ribbon tab. It
   only the named sheets and recreates them at the same tab position (keeping each sheet's
   ``codeName``, which the VBA document modules are bound to), and calls a builder for each;
 * keeps every other sheet, style, defined name and the VBA project as openpyxl round-trips them;
-* for macro-enabled workbooks keeps the ribbon: openpyxl copies ``customUI/*`` but drops its
-  relationship from ``_rels/.rels``; :func:`coverage_xl.xlsm.package.save_preserving` restores it
-  when that module provides it, otherwise :func:`restore_package_parts` here does;
+* for macro-enabled workbooks keeps the ribbon and VBA: openpyxl copies ``customUI/*`` but drops
+  its relationship from ``_rels/.rels`` and knows nothing of VBA document modules;
+  :func:`coverage_xl.xlsm.preserve.save_preserving` re-assembles both from the existing file when it
+  has a VBA project; otherwise (no VBA project, or a new .xlsm) :func:`restore_package_parts` here
+  puts back the ribbon parts and declares the main part macro-enabled;
 * writes to a temporary file and renames it over the output, keeping the previous version as
   ``name.bak.ext`` (:mod:`coverage_xl.atomic`);
 * refuses to write to any of the job's input files.
@@ -96,6 +98,14 @@ def write_owned_sheets(out_path: str | Path, builders: Mapping[str, Builder], *,
         raise InputError("没有要写入的工作表。")
     if not existed:
         wb.active = 0
+    if macro and existed and backup:
+        preserve = _package_saver()
+        if preserve is not None:
+            try:
+                preserve(wb, out, source=out)  # atomic, keeps a .bak, rebuilds VBA document modules
+                return out
+            except InputError:
+                pass  # no VBA project in the existing file: nothing to rebuild, use the fallback below
     with atomic_path(out, backup=backup) as tmp:
         _save(wb, tmp, source=out if existed else None, macro=macro)
     return out
@@ -138,24 +148,24 @@ def _replace_sheet(wb: Workbook, name: str, build: Builder) -> Worksheet:
 
 
 def _save(wb: Workbook, tmp: Path, *, source: Path | None, macro: bool) -> None:
-    if not macro:
-        wb.save(tmp)
-        return
-    preserve = _package_saver()
-    if preserve is not None and source is not None:
-        preserve(wb, tmp, source=source)
-        return
     wb.save(tmp)
-    restore_package_parts(tmp, source)
+    if macro:
+        restore_package_parts(tmp, source)
 
 
 def _package_saver() -> Callable[..., object] | None:
-    """``coverage_xl.xlsm.package.save_preserving`` when that module offers it."""
-    try:
-        from coverage_xl.xlsm import package
-    except ImportError:
-        return None
-    return getattr(package, "save_preserving", None)
+    """``save_preserving(wb, target, *, source)`` from the xlsm package layer, when present."""
+    import importlib
+
+    for name in ("coverage_xl.xlsm.preserve", "coverage_xl.xlsm.package"):
+        try:
+            module = importlib.import_module(name)
+        except ImportError:
+            continue
+        func = getattr(module, "save_preserving", None)
+        if func is not None:
+            return func
+    return None
 
 
 def restore_package_parts(saved: Path, source: Path | None) -> None:
