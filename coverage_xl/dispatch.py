@@ -93,7 +93,8 @@ class DispatchSummary:
 
 @dataclass
 class DispatchResult:
-    annex5: pd.DataFrame  # ANNEX5 keys; index: unit names in Annex 1 order, then 合计
+    annex5: pd.DataFrame  # ANNEX5 keys; index: unit names in Annex 1 order, then 合计; a rate is NaN when
+    # its denominator is zero (an empty cell in the sheet)
     progress: pd.DataFrame  # coverage_xl.progress.PROGRESS_COLUMNS, one row per unit
     people: pd.DataFrame  # counted survey people + in_scope, registered, paid (bool)
     summary: DispatchSummary
