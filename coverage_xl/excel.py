@@ -1,0 +1,460 @@
+"""The Excel face: one function per ribbon button, and the worksheet function CXL_PENSION.
+
+This is the only module that imports xlwings. Each macro takes the calling book
+(``xw.Book.caller()``, so ``xw.Book("总表.xlsm").set_mock_caller()`` runs it from plain Python),
+reads what it needs through xlwings — the cells as they are on screen, unsaved edits included —,
+calls the same library functions as the CLI, and writes the results back into the open book:
+highlights and notes on the cells with findings, the 校验结果 sheet, the annex sheets.
+
+Why sheets are written through xlwings and not with openpyxl: the master is open in Excel while a
+button runs, so the file on disk is locked (Windows) and would be overwritten by Excel's copy on the
+next save anyway. The library's openpyxl writers draw each sheet into a temporary workbook, and
+:func:`copy_sheet` copies values, number formats, merges, widths, bold text and fills from there.
+
+Progress shows on Excel's status bar; the result is a Chinese message box; any error is a message
+box too (never a Python traceback window), with details in a log file for the IT person.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+import tempfile
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import xlwings as xw
+
+from coverage_xl.errors import CoverageError, InputError
+from coverage_xl.master import HELP_SHEET, RESULT_SHEET, SETTINGS_SHEET, Settings, parse_settings
+
+TITLE = "城乡居保"
+FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
+MAX_MARKED = 3000  # cells coloured and noted per run; the 校验结果 sheet lists everything
+LOG_NAME = "coverage-xl-excel.log"
+_NUMERIC_TEXT = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
+
+log = logging.getLogger("coverage_xl.excel")
+
+
+# --------------------------------------------------------------------------- plumbing
+
+
+def log_path() -> Path:
+    return Path(tempfile.gettempdir()) / LOG_NAME
+
+
+def _alert(book: Any, text: str, *, critical: bool = False) -> None:
+    try:
+        book.app.alert(text, TITLE, mode="critical" if critical else "info")
+    except Exception:  # an old xlwings without App.alert: the status bar still tells
+        book.app.status_bar = text.splitlines()[0][:250]
+
+
+def _status(book: Any, text: str | bool) -> None:
+    try:
+        book.app.status_bar = text
+    except Exception:  # noqa: BLE001 - the status bar is a nicety
+        pass
+
+
+def macro(func: Callable[[Any], str | None]) -> Callable[[], None]:
+    """Wrap a button: find the caller, show the returned summary, turn every error into a message box."""
+
+    @functools.wraps(func)
+    def run() -> None:
+        book = xw.Book.caller()
+        app = book.app
+        try:
+            app.screen_updating = False
+            summary = func(book)
+        except CoverageError as exc:
+            _alert(book, f"无法完成：{exc}", critical=True)
+        except Exception as exc:  # noqa: BLE001 - a button must never show a traceback window
+            where = log_path()
+            try:
+                with where.open("a", encoding="utf-8") as fh:
+                    fh.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {func.__name__}\n{traceback.format_exc()}\n")
+            except OSError:
+                where = None
+            more = f"详细信息已记入：{where}，请发给信息管理员。" if where else ""
+            _alert(book, f"运行出错（{type(exc).__name__}）：{exc}\n{more}", critical=True)
+        else:
+            if summary:
+                _alert(book, summary)
+        finally:
+            try:
+                app.screen_updating = True
+            except Exception:  # noqa: BLE001
+                pass
+            _status(book, False)
+
+    run.__wrapped_macro__ = func  # type: ignore[attr-defined]
+    return run
+
+
+def sheet_names(book: Any) -> list[str]:
+    return [s.name for s in book.sheets]
+
+
+def sheet_values(sheet: Any) -> list[list[Any]]:
+    """Every cell from A1 to the last used cell, as a list of rows (None for blanks)."""
+    last = sheet.used_range.last_cell
+    if last.row == 1 and last.column == 1 and sheet.range((1, 1)).value is None:
+        return []
+    return sheet.range((1, 1), (last.row, last.column)).options(ndim=2).value
+
+
+def book_folder(book: Any) -> Path:
+    full = Path(str(book.fullname))
+    return full.parent if full.parent != Path(".") and full.parent.exists() else Path.cwd()
+
+
+def read_settings(book: Any) -> Settings:
+    if SETTINGS_SHEET not in sheet_names(book):
+        raise InputError(f"本工作簿没有“{SETTINGS_SHEET}”表。请在总表（coverage-xl master 生成）中使用此按钮。")
+    return parse_settings(sheet_values(book.sheets[SETTINGS_SHEET]), base=book_folder(book))
+
+
+def _as_of(book: Any) -> dt.date:
+    if SETTINGS_SHEET in sheet_names(book):
+        s = read_settings(book)
+        if s.as_of:
+            return s.as_of
+    return dt.date.today()
+
+
+def _target_sheet(book: Any, name: str, after: str | None = None) -> Any:
+    if name in sheet_names(book):
+        return book.sheets[name]
+    names = sheet_names(book)
+    anchor = book.sheets[after] if after in names else book.sheets[names[-1]]
+    return book.sheets.add(name, after=anchor)
+
+
+def _excel_would_convert(v: Any) -> bool:
+    """Text Excel turns into a number when assigned as a value (an ID number, a code, '0737')."""
+    return isinstance(v, str) and bool(_NUMERIC_TEXT.match(v))
+
+
+def _runs(cells: Iterable[tuple[int, Any]]) -> Iterable[tuple[int, int, Any]]:
+    """(first, last, value) runs of equal consecutive values along one column or row."""
+    start = prev = None
+    current: Any = None
+    for i, v in cells:
+        if start is not None and (i != prev + 1 or v != current):
+            yield start, prev, current
+            start = None
+        if start is None:
+            start, current = i, v
+        prev = i
+    if start is not None:
+        yield start, prev, current
+
+
+def copy_sheet(src: Any, book: Any, name: str | None = None, *, after: str | None = None) -> Any:
+    """Copy an openpyxl worksheet into the xlwings book: values, number formats (text first, so that
+    Excel keeps ID numbers as text), merges, column widths, bold fonts and solid fills."""
+    name = name or src.title
+    sheet = _target_sheet(book, name, after)
+    sheet.clear()
+    rows, cols = src.max_row, src.max_column
+    grid = [[c for c in row] for row in src.iter_rows(min_row=1, max_row=rows, max_col=cols)]
+    for c in range(cols):
+        formats = []
+        for r in range(rows):
+            cell = grid[r][c]
+            fmt = "@" if _excel_would_convert(cell.value) else cell.number_format
+            if fmt and fmt != "General":
+                formats.append((r + 1, fmt))
+        for first, last, fmt in _runs(formats):
+            sheet.range((first, c + 1), (last, c + 1)).number_format = fmt
+    values = [[cell.value for cell in row] for row in grid]
+    if values:
+        sheet.range((1, 1)).value = values
+    for merged in src.merged_cells.ranges:
+        sheet.range(merged.coord).merge()
+    for letter, dim in src.column_dimensions.items():
+        if dim.width:
+            sheet.range(f"{letter}1").column_width = dim.width
+    for r in range(rows):
+        bold = [(c + 1, True) for c in range(cols) if grid[r][c].font is not None and grid[r][c].font.b]
+        for first, last, _ in _runs(bold):
+            sheet.range((r + 1, first), (r + 1, last)).font.bold = True
+        for c in range(cols):
+            fill = grid[r][c].fill
+            if fill is not None and fill.fill_type == "solid" and isinstance(fill.fgColor.rgb, str):
+                sheet.range((r + 1, c + 1)).color = "#" + fill.fgColor.rgb[-6:]
+    return sheet
+
+
+def _set_note(cell: Any, text: str) -> None:
+    old = cell.note
+    if old is not None:
+        old.delete()
+    if hasattr(cell, "add_note"):
+        cell.add_note(text)
+    else:  # xlwings before add_note: Excel's own AddComment
+        cell.api.AddComment(text)
+
+
+def _clear_marks(book: Any, sheet: Any) -> int:
+    """Undo the colours and notes of the previous run on ``sheet`` (the old 校验结果 lists them)."""
+    if RESULT_SHEET not in sheet_names(book):
+        return 0
+    from coverage_xl.report import RESULT_HEADERS
+
+    rows = sheet_values(book.sheets[RESULT_SHEET])
+    if not rows or [str(v or "") for v in rows[0][: len(RESULT_HEADERS)]] != list(RESULT_HEADERS):
+        return 0
+    i_sheet, i_cell = RESULT_HEADERS.index("工作表"), RESULT_HEADERS.index("单元格")
+    cleared = 0
+    for row in rows[1:]:
+        if row[i_sheet] == sheet.name and row[i_cell]:
+            cell = sheet.range(str(row[i_cell]))
+            cell.color = None
+            if cell.note is not None:
+                cell.note.delete()
+            cleared += 1
+    return cleared
+
+
+def _write_results(book: Any, reports: Sequence[Any]) -> None:
+    import openpyxl
+
+    from coverage_xl.report import write_result_sheet
+
+    wb = openpyxl.Workbook()
+    ws = write_result_sheet(wb, list(reports), title=RESULT_SHEET)
+    copy_sheet(ws, book, RESULT_SHEET)
+
+
+def _survey_from_sheet(book: Any, sheet: Any, folder: Path) -> Any:
+    """Read the sheet as the validator reads a file: its values go into a temporary .xlsx at the same
+    cells (types kept: text stays text, numbers stay numbers), read back by the one Annex 3 reader."""
+    import openpyxl
+
+    from coverage_xl.read import read_survey
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(sheet.name)
+    for row in sheet_values(sheet):
+        ws.append(row)
+    stem = Path(str(book.name)).stem or "当前工作簿"
+    tmp = folder / f"{stem}.xlsx"
+    wb.save(tmp)
+    try:
+        survey = read_survey(tmp)
+    except LookupError:
+        raise InputError(f"当前工作表“{sheet.name}”不是附件3摸底明细表（找不到“行政代码、行政区划、姓名、身份证号码……”表头）。"
+                         "请先切换到要校验的工作表。") from None
+    return replace(survey, path=Path(str(book.fullname)))
+
+
+def _counts_text(reports: Sequence[Any]) -> str:
+    e = sum(r.errors for r in reports)
+    w = sum(r.warnings for r in reports)
+    return f"错误 {e} 条，警告 {w} 条"
+
+
+# --------------------------------------------------------------------------- the buttons
+
+
+@macro
+def validate_current(book: Any) -> str:
+    """校验当前表: check the active sheet as it is on screen, mark the cells, list the findings."""
+    from coverage_xl.validate import validate_survey
+
+    sheet = book.sheets.active
+    _status(book, f"正在读取“{sheet.name}”……")
+    with tempfile.TemporaryDirectory(prefix="cxl-") as d:
+        survey = _survey_from_sheet(book, sheet, Path(d))
+    _status(book, "正在校验……")
+    checked = validate_survey(survey, _as_of(book))
+    report = checked.report
+    _status(book, "正在标注有问题的单元格……")
+    _clear_marks(book, sheet)
+    severity = {"error": 0, "warning": 1, "info": 2}
+    cells: dict[str, list[Any]] = {}
+    for f in report.findings:
+        if f.cell and f.sheet == sheet.name:
+            cells.setdefault(f.cell, []).append(f)
+    for n, (ref, found) in enumerate(cells.items()):
+        if n >= MAX_MARKED:
+            break
+        worst = min(found, key=lambda f: severity[f.severity.value])
+        cell = sheet.range(ref)
+        cell.color = FILLS[worst.severity.value]
+        _set_note(cell, "\n".join(f"[{f.severity.label}] {f.code}：{f.message(masked=False)}" for f in found))
+    _write_results(book, [report])
+    sheet.activate()
+    unit = report.unit or "未识别单位"
+    head = f"“{sheet.name}”（{unit}）共 {report.rows} 行：{_counts_text([report])}，提示 {report.counts()['info']} 条。"
+    if not report.findings:
+        return head + "\n校验通过，没有发现问题。"
+    more = f"\n只标注了前 {MAX_MARKED} 个单元格。" if len(cells) > MAX_MARKED else ""
+    return head + f"\n有问题的单元格已填色并加批注（红=错误，黄=警告），全部问题见“{RESULT_SHEET}”表。{more}"
+
+
+@macro
+def consolidate_units(book: Any) -> str:
+    """汇总各单位: validate every unit's file, count them into 附件4 (+ 重复人员, 汇总记录, 校验结果)."""
+    import openpyxl
+
+    from coverage_xl.consolidate import consolidate, write_workbook
+    from coverage_xl.layout import ANNEX4
+    from coverage_xl.sheets.runlog import DUPLICATES_SHEET, RUNLOG_SHEET
+    from coverage_xl.survey import load_batch
+
+    settings = read_settings(book)
+    as_of = settings.as_of or dt.date.today()
+    paths = settings.survey_paths()
+    batch = load_batch(paths, as_of, units=settings.unit_list,
+                       progress=lambda p, n, total: _status(book, f"正在读取并校验（{n}/{total}）：{p.name}"))
+    _status(book, "正在汇总……")
+    result = consolidate(batch)
+    with tempfile.TemporaryDirectory(prefix="cxl-") as d:
+        out = Path(d) / "汇总.xlsx"
+        write_workbook(result, out, inputs_label=settings.survey_dir or "; ".join(str(p) for p in paths))
+        wb = openpyxl.load_workbook(out)
+        _status(book, "正在写入附件4……")
+        previous = ANNEX4.sheet_name
+        for name in (ANNEX4.sheet_name, DUPLICATES_SHEET, RUNLOG_SHEET):
+            copy_sheet(wb[name], book, name, after=previous)
+            previous = name
+    reports = [f.checked.report for f in batch.files]
+    _write_results(book, reports)
+    book.sheets[ANNEX4.sheet_name].activate()
+    total = len(result.status)
+    lines = [f"已汇总 {total - len(result.missing)}/{total} 个单位（统计日期 {as_of:%Y-%m-%d}），读取 {len(batch.files)} 个文件。",
+             f"各单位摸底表共{_counts_text(reports)}，明细见“{RESULT_SHEET}”表。"]
+    if result.missing:
+        lines.append("未计入：" + "；".join(f"{n}（{result.status[n].problem}）" for n in result.missing))
+    if batch.duplicates:
+        lines.append(f"有 {len(batch.duplicates)} 个身份证号码在两个及以上单位出现，见“{DUPLICATES_SHEET}”表。")
+    return "\n".join(lines)
+
+
+@macro
+def make_dispatch(book: Any) -> str:
+    """生成调度表: match the survey with the registration/payment exports into 附件5, 进度, 调度历史."""
+    import openpyxl
+
+    from coverage_xl.dispatch import run_dispatch, write_dispatch
+    from coverage_xl.layout import ANNEX5
+    from coverage_xl.master import HISTORY_SHEET, PROGRESS_SHEET
+
+    settings = read_settings(book)
+    if not settings.registrations and not settings.payments:
+        raise InputError("请先在“单位设置”表填写“参保登记导出”和“缴费导出”的文件位置。")
+    as_of = settings.as_of or dt.date.today()
+
+    def progress(stage: str, name: str, n: int, total: int) -> None:
+        _status(book, f"正在读取{'摸底表' if stage == 'survey' else '导出名单'}（{n}/{total}）：{name}")
+
+    result = run_dispatch(settings.survey_paths(), settings.registrations, settings.payments, as_of,
+                          progress=progress)
+    with tempfile.TemporaryDirectory(prefix="cxl-") as d:
+        out = Path(d) / "调度.xlsx"
+        history = openpyxl.Workbook()  # the book's history so far, so that this run is merged into it
+        hs = history.active
+        hs.title = HISTORY_SHEET
+        if HISTORY_SHEET in sheet_names(book):
+            for row in sheet_values(book.sheets[HISTORY_SHEET]):
+                hs.append(row)
+        history.save(out)
+        write_dispatch(result, out)
+        wb = openpyxl.load_workbook(out)
+        previous = ANNEX5.sheet_name
+        for name in (ANNEX5.sheet_name, PROGRESS_SHEET, HISTORY_SHEET):
+            _status(book, f"正在写入“{name}”……")
+            copy_sheet(wb[name], book, name, after=previous)
+            previous = name
+    book.sheets[ANNEX5.sheet_name].activate()
+    s = result.summary
+    total = result.annex5.iloc[-1]
+    lines = [f"调度表已生成（统计日期 {as_of:%Y-%m-%d}，缴费年度 {s.campaign_year}）。",
+             f"全市应覆盖 {int(total['should_cover']):,} 人，已登记 {int(total['registered']):,} 人，"
+             f"已缴费 {int(total['paid']):,} 人。"]
+    lag = result.progress[result.progress["status"] == "滞后"]["unit"].tolist() if "status" in result.progress else []
+    if lag:
+        lines.append("进度滞后：" + "、".join(lag))
+    lines += [f"无法使用：{p}" for p in s.problems]
+    lines += [f"未计入：{n}：{why}" for n, why in s.unit_problems.items()]
+    return "\n".join(lines)
+
+
+@macro
+def make_notices(book: Any) -> str:
+    """生成通报: bulletins, unit notices, SMS lists... into the notices folder."""
+    from coverage_xl.notices import render_notices
+
+    settings = read_settings(book)
+    as_of = settings.as_of or dt.date.today()
+    out = settings.notices_dir or book_folder(book) / "通报"
+    run = render_notices(["all"], settings.survey_paths(), settings.registrations, settings.payments, as_of,
+                         out_dir=out, progress=lambda label, n, total: _status(book, f"{label}（{n}/{total}）"))
+    lines = [f"已生成 {len(run.files)} 个文件，保存在：{out}"]
+    lines += run.notes
+    lines += [f"注意：{w}" for w in run.warnings]
+    return "\n".join(lines)
+
+
+@macro
+def make_templates(book: Any) -> str:
+    """生成单位模板: one self-checking Annex 3 workbook per unit."""
+    from coverage_xl.templates import build_templates
+
+    settings = read_settings(book) if SETTINGS_SHEET in sheet_names(book) else Settings()
+    out = settings.templates_dir or book_folder(book) / "单位模板"
+    paths = build_templates(out, settings.unit_list, settings.as_of,
+                            progress=lambda u, n, total: _status(book, f"正在生成模板（{n}/{total}）：{u.name}"))
+    return f"已生成 {len(paths)} 个单位模板（不含宏，WPS 也能用），保存在：{out}"
+
+
+@macro
+def open_help(book: Any) -> str:
+    """打开说明: go to the 使用说明 sheet."""
+    if HELP_SHEET in sheet_names(book):
+        book.sheets[HELP_SHEET].activate()
+        return ""
+    return "使用说明：见 coverage-xl 的 docs/excel.md，或运行 coverage-xl --help。"
+
+
+BUTTONS: dict[str, Callable[[], None]] = {
+    "validate_current": validate_current,
+    "consolidate_units": consolidate_units,
+    "make_dispatch": make_dispatch,
+    "make_notices": make_notices,
+    "make_templates": make_templates,
+    "open_help": open_help,
+}
+
+
+# --------------------------------------------------------------------------- worksheet function
+
+
+@xw.func
+def CXL_PENSION(birth: Any, tier: Any, start_year: Any = None) -> Any:  # noqa: N802 - Excel function name
+    """=CXL_PENSION(出生日期, 缴费档次, 开始缴费年份)：待遇测算（月养老金，元）。"""
+    from coverage_xl.estimate import pension_udf
+
+    return pension_udf(birth, tier, start_year)
+
+
+def run_mock(path: str | Path, name: str) -> None:
+    """Run one button against a workbook from plain Python (``set_mock_caller``), e.g. for debugging:
+    ``python -m coverage_xl.excel 总表.xlsm validate_current``."""
+    xw.Book(str(path)).set_mock_caller()
+    BUTTONS[name]()
+
+
+if __name__ == "__main__":  # pragma: no cover - needs Excel
+    import sys
+
+    run_mock(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "validate_current")
