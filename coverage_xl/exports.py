@@ -106,15 +106,20 @@ class ExportFile:
 # --------------------------------------------------------------------------- cell parsing
 
 
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_CHECK_CHARS = frozenset("0123456789X")
+
+
 def match_key(value: object) -> str:
     """The key a person is matched by: the validator's normalisation, legacy 15 → 18 digits.
 
     A number cell is taken at its integer value (a 15-digit legacy ID survives a number cell); an
     18-digit one has lost its last digits (Excel keeps 15), so it gets a key that matches nobody and
     counts as a bad ID."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
+    if type(value) is str and len(value) == 18 and value.isascii() and value[:17].isdigit() \
+            and value[17] in _CHECK_CHARS:
+        return value  # the common case: already clean
+    if value is None or isinstance(value, bool):
         return ""
     if isinstance(value, float):
         if value != value:  # NaN
@@ -130,18 +135,22 @@ def match_key(value: object) -> str:
     return s
 
 
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 def parse_year(value: object) -> int | None:
     """The year of a 缴费年度 or 缴费日期 cell: 2020, 2020.0, '2020', '2020年度', a date, '2020-08-15',
     '2020/8/15 10:20', '2020年8月15日', 20200815, 202008, or an Excel serial date number."""
+    t = type(value)
+    if t is dt.date or t is dt.datetime:
+        return value.year
     if value is None or value == "":
         return None
     if isinstance(value, dt.datetime | dt.date):
         return value.year
     if isinstance(value, bool):
         return None
+    if t is float and 1900 <= value <= 2100 and value.is_integer():
+        return int(value)
     if isinstance(value, int | float):
         if value != value:
             return None
@@ -171,9 +180,10 @@ def parse_year(value: object) -> int | None:
 
 def parse_amount(value: object) -> float | None:
     """An amount cell: a number, or text such as '1,200.00', '￥200', '200元'. None when unreadable."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
+    t = type(value)
+    if t is float or t is int:
+        return None if value != value else float(value)
+    if value is None or value == "" or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return None if value != value else float(value)
