@@ -32,11 +32,12 @@ class _MultiPathCommand(click.Command):
                 out.append(a)
                 continue
             if a.startswith("-") and a != "-":
-                current = a if a in MULTI_OPTIONS else None
+                name = a.split("=", 1)[0]
+                current = name if name in MULTI_OPTIONS else None
                 out.append(a)
                 continue
             if current is not None and out and out[-1] != current:
-                out.append(current)
+                out.append(current)  # after --registrations=x, or a second path
             out.append(a)
         return super().parse_args(ctx, out)
 
