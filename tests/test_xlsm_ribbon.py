@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 from xml.etree import ElementTree as ET
 
 import pytest
@@ -73,7 +74,10 @@ def test_every_run_python_target_is_importable():
         pytest.skip(f"{EXCEL_MODULE} is not written yet")
     module = importlib.import_module(EXCEL_MODULE)
     for _mod, func in run_python_targets(load_callback_source()):
-        assert callable(getattr(module, func, None)), func
+        target = getattr(module, func, None)
+        assert callable(target), func
+        # RunPython calls it as m.f(): it must take no required argument.
+        inspect.signature(target, follow_wrapped=False).bind()
 
 
 def test_a_chinese_character_in_the_callback_module_is_refused(tmp_path, monkeypatch):
