@@ -22,7 +22,7 @@ import datetime as dt
 import io
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -336,12 +336,12 @@ def village_of(address: str, unit: Unit | None = None) -> str:
     return m.group(1) if m else ""
 
 
-def _join_key(value: str) -> tuple[str, str, str | None]:
+def _join_key(value: str, as_of: dt.date | None = None) -> tuple[str, str, str | None]:
     """(ID to write, join key, problem) for one list or comparison cell."""
     s = idcard.normalise(value)
     if re.fullmatch(r"\d(\.\d+)?E\+\d+", s):
         return s, "", "id.numeric"
-    res = idcard.check(s)
+    res = idcard.check(s, as_of)
     if res.code == "id.legacy15":
         return res.expected, res.expected, "id.legacy15"
     if res.code in (None, "id.region"):
@@ -349,7 +349,7 @@ def _join_key(value: str) -> tuple[str, str, str | None]:
     return s, (s if len(s) == 18 else ""), res.code
 
 
-def read_list(path: str | Path, units: tuple[Unit, ...] | None = None) -> list[Person]:
+def read_list(path: str | Path, units: tuple[Unit, ...] | None = None, as_of: dt.date | None = None) -> list[Person]:
     """The province's list as people, with each one's unit recognised (or None)."""
     path = Path(path)
     df = read_table(path)
@@ -379,7 +379,7 @@ def read_list(path: str | Path, units: tuple[Unit, ...] | None = None) -> list[P
     people = []
     for src_row, rec in zip(df.index, df.to_dict("records"), strict=True):
         raw_id = rec[id_col]
-        written, key, problem = _join_key(raw_id)
+        written, key, problem = _join_key(raw_id, as_of)
         address = rec[address_col] if address_col else ""
         unit_text = rec[unit_col] if unit_col else ""
         unit = unit_of(unit_text) or unit_of(address)
@@ -406,7 +406,7 @@ class SourceSummary:
         return self.ids - self.matched
 
 
-def read_source(source: CompareSource) -> tuple[set[str], int, int]:
+def read_source(source: CompareSource, as_of: dt.date | None = None) -> tuple[set[str], int, int]:
     """(join keys, ID rows read, unusable rows) of one comparison file."""
     df = read_table(source.path)
     col = source.id_column if source.id_column in df.columns else find_id_column(df)
@@ -422,7 +422,7 @@ def read_source(source: CompareSource) -> tuple[set[str], int, int]:
         if not v:
             continue
         rows += 1
-        _w, key, problem = _join_key(v)
+        _w, key, problem = _join_key(v, as_of)
         if key and problem in (None, "id.legacy15"):
             keys.add(key)
         else:
@@ -612,18 +612,46 @@ def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units:
     say = progress or (lambda _m: None)
 
     say("读取省名单")
-    people = read_list(list_path, all_units)
+    people = read_list(list_path, all_units, as_of)
     evidence: dict[str, list[Evidence]] = defaultdict(list)
     sources: list[SourceSummary] = []
     list_keys = {p.key for p in people if p.key}
     for s in compare:
         say(f"读取比对数据：{s.path.name}")
-        keys, rows, bad = read_source(s)
+        keys, rows, bad = read_source(s, as_of)
         ev = Evidence(s.tick, s.label, s.other_text)
         for k in keys:
             evidence[k].append(ev)
         sources.append(SourceSummary(s, rows, len(keys), len(keys & list_keys), bad))
 
+    groups, merged = group_people(people, evidence)
+
+    files: list[Path] = []
+    lines: list[UnitSummary] = []
+    bad_ids: list[BadId] = []
+    excluded = 0
+    for unit in all_units:
+        members = groups.get(unit.name, [])
+        if wanted is not None and unit.name not in wanted:
+            excluded += len(members)
+            continue
+        if not members:
+            continue
+        say(f"写入{unit.name}")
+        lines.append(_write_unit(unit, members, out_dir, as_of, city_code, merged[unit.name], bad_ids, files))
+    unrecognised = UnitSummary(None)
+    if groups.get(None):
+        say("写入未识别单位人员")
+        unrecognised = _write_unit(None, groups[None], out_dir, as_of, city_code, merged[None], bad_ids, files)
+    result = PrefillResult(lines, unrecognised, sources, bad_ids, files, [], len(people), excluded)
+    result.summary_files = _write_summary(result, out_dir, as_of)
+    return result
+
+
+def group_people(people: list[Person], evidence: Mapping[str, list[Evidence]]
+                 ) -> tuple[dict[str | None, list[Person]], Counter]:
+    """People by unit name (None: not recognised) with their evidence and notes attached, and the
+    number of list rows merged per unit (the same number listed twice for one unit is one row)."""
     # one row per person and unit: repeated list rows of the same number are merged into the first
     groups: dict[str | None, list[Person]] = defaultdict(list)
     first_of: dict[tuple[str | None, str], Person] = {}
@@ -661,26 +689,7 @@ def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units:
                 others = "、".join(n for n in dict.fromkeys(places) if n != (uname or "未识别单位"))
                 p.notes.append(f"省名单中同时列在{others}，请核实归属")
 
-    files: list[Path] = []
-    lines: list[UnitSummary] = []
-    bad_ids: list[BadId] = []
-    excluded = 0
-    for unit in all_units:
-        members = groups.get(unit.name, [])
-        if wanted is not None and unit.name not in wanted:
-            excluded += len(members)
-            continue
-        if not members:
-            continue
-        say(f"写入{unit.name}")
-        lines.append(_write_unit(unit, members, out_dir, as_of, city_code, merged[unit.name], bad_ids, files))
-    unrecognised = UnitSummary(None)
-    if groups.get(None):
-        say("写入未识别单位人员")
-        unrecognised = _write_unit(None, groups[None], out_dir, as_of, city_code, merged[None], bad_ids, files)
-    result = PrefillResult(lines, unrecognised, sources, bad_ids, files, [], len(people), excluded)
-    result.summary_files = _write_summary(result, out_dir, as_of)
-    return result
+    return groups, merged
 
 
 def _write_unit(unit: Unit | None, members: list[Person], out_dir: Path, day: dt.date, city_code: bool,

@@ -418,6 +418,19 @@ def test_same_person_listed_in_two_units_is_kept_in_both_and_noted(case, tmp_pat
     assert "同时列在琼湖街道" in a[0]["remark"] and "同时列在草尾镇" in b[0]["remark"]
 
 
+def test_legacy_15_digit_number_is_converted_joined_and_marked(case, tmp_path):
+    people, sources, src_dir = case
+    old = Row("蒋寅", make_id("19650315", "123"), "草尾镇", "草尾镇", "沅江市草尾镇红旗村", ["企业"])
+    old.list_id = old.id[:6] + old.id[8:17]  # the 15-digit form of the same number
+    write_sources(src_dir, [*people, old])
+    out = tmp_path / "out"
+    result = prefill(write_list_xlsx(src_dir / "名单.xlsx", [*people, old]), sources, out_dir=out, as_of=AS_OF)
+    r = {x["id"]: x for x in read_back(out / WORKBOOK_NAME.format(unit="草尾镇"))}[old.id]
+    assert r["prov_enterprise"] == "√" and r["birth"] == "1965.03"
+    assert r["remark"] == "需核实身份证号码（名单为15位旧号码，已换算为18位）；比对：省内企业职保"
+    assert ("蒋寅", "id.legacy15") in [(b.name, b.problem) for b in result.bad_ids]
+
+
 @pytest.mark.parametrize(("text", "category"), [
     ("省内企业职保", "prov_enterprise"), ("机关事保", "prov_institution"), ("省外职保", "other_province"),
     ("教育", "student"), ("在校学生", "student"), ("死亡", "deceased"), ("火化", "deceased"),
