@@ -10,6 +10,7 @@ The contract (issue 4), per unit, over the counted survey files:
   but is missing from the registration exports is *not* in column 5; they are counted in the summary
   (``paid_not_registered``) so the two systems can be reconciled;
 - 6 = 3 − 4; 7 覆盖率 = 4 / 3; 8 参保缴费率 = 5 / 4 (numbers; a zero denominator gives no value).
+- A unit without a counted survey file has empty counts (as in Annex 4) and its reason as remark.
 
 Rows are counted, not distinct IDs, exactly as Annex 4 counts them (a person listed twice is counted
 twice in 3 and, if registered, twice in 4, so 6 = 3 − 4 always holds). Export people not in any
@@ -135,11 +136,6 @@ class DispatchResult:
         return p[sel]
 
 
-def rate(numerator: float, denominator: float) -> float | None:
-    """A rate as a number, or None (an empty cell) when the denominator is zero."""
-    return numerator / denominator if denominator else None
-
-
 def _keys(ids: pd.Series) -> pd.Series:
     """Survey IDs (already normalised by the validator) as match keys: legacy 15 digits → 18."""
     ids = ids.fillna("").astype(str)
@@ -165,8 +161,13 @@ def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, 
     return files
 
 
-def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[str, str] | None = None) -> pd.DataFrame:
-    """Annex 5 rows from the matched people table (columns unit, in_scope, registered, paid)."""
+def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[str, str] | None = None,
+                 counted: set[str] | None = None) -> pd.DataFrame:
+    """Annex 5 rows from the matched people table (columns unit, in_scope, registered, paid).
+
+    A unit without a counted survey file (``counted`` given and the unit not in it) has empty counts
+    and rates, as in Annex 4 — not zeros, which would read as "nobody left to register"; its remark
+    says why. The 合计 row adds up the counted units."""
     remarks = remarks or {}
     scope = people[people["in_scope"]]
     g = pd.DataFrame({
@@ -176,13 +177,18 @@ def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[st
     })
     rows = []
     for u in units:
+        if counted is not None and u.name not in counted:
+            rows.append((u.name, u.code, u.full_name, None, None, None, remarks.get(u.name, "未报送")))
+            continue
         c = g.loc[u.name] if u.name in g.index else None
         should = int(c["should_cover"]) if c is not None and pd.notna(c["should_cover"]) else 0
         reg = int(c["registered"]) if c is not None and pd.notna(c["registered"]) else 0
         paid = int(c["paid"]) if c is not None and pd.notna(c["paid"]) else 0
         rows.append((u.name, u.code, u.full_name, should, reg, paid, remarks.get(u.name, "")))
     frame = pd.DataFrame(rows, columns=["name", "code", "region", "should_cover", "registered", "paid", "remark"])
-    total = frame[["should_cover", "registered", "paid"]].sum()
+    for k in ("should_cover", "registered", "paid"):
+        frame[k] = pd.array(frame[k], dtype="Int64")
+    total = frame[["should_cover", "registered", "paid"]].sum(skipna=True)
     frame.loc[len(frame)] = [TOTAL_LABEL, TOTAL_LABEL, "", int(total["should_cover"]), int(total["registered"]),
                              int(total["paid"]), ""]
     frame["unregistered"] = frame["should_cover"] - frame["registered"]
@@ -190,9 +196,14 @@ def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[st
     frame["payment_rate"] = [rate(p, r) for p, r in zip(frame["paid"], frame["registered"], strict=True)]
     frame = frame.set_index("name")
     frame.index.name = None
-    for k in ("should_cover", "registered", "paid", "unregistered"):
-        frame[k] = frame[k].astype(int)
     return frame[list(ANNEX5.keys)]
+
+
+def rate(numerator: object, denominator: object) -> float:
+    """A rate as a number; NaN (an empty cell) when the denominator is zero or unknown."""
+    if pd.isna(numerator) or pd.isna(denominator) or not denominator:
+        return float("nan")
+    return float(numerator) / float(denominator)
 
 
 def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], registrations: Iterable[str | Path],
@@ -266,7 +277,8 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     summary.survey_rows = len(people)
     summary.unit_problems = batch.unit_problems()
     summary.missing_units = [u.name for u in batch.missing_units()]
-    annex5 = annex5_frame(people, batch.units, summary.unit_problems)
+    annex5 = annex5_frame(people, batch.units, summary.unit_problems,
+                          counted={f.unit.name for f in batch.counted if f.unit})
     tot = annex5.loc[TOTAL_LABEL]
     summary.in_scope, summary.registered = int(tot["should_cover"]), int(tot["registered"])
     summary.paid, summary.unregistered = int(tot["paid"]), int(tot["unregistered"])
@@ -275,10 +287,10 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
         milestones = load_milestones(year, milestones)
     counts = pd.DataFrame({
         "surveyed": people.groupby("unit").size(),
-        "in_scope": annex5["should_cover"].drop(TOTAL_LABEL),
+        "in_scope": annex5["should_cover"].drop(TOTAL_LABEL).fillna(0),
         "out_of_scope": people[people["category"].notna() & ~people["in_scope"]].groupby("unit").size(),
-        "registered": annex5["registered"].drop(TOTAL_LABEL),
-        "paid": annex5["paid"].drop(TOTAL_LABEL),
+        "registered": annex5["registered"].drop(TOTAL_LABEL).fillna(0),
+        "paid": annex5["paid"].drop(TOTAL_LABEL).fillna(0),
     })
     prog = build_progress(counts, as_of, milestones=milestones, units=batch.units)
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched)

@@ -194,16 +194,18 @@ def test_paid_requires_registration_and_the_rest_is_reported(world, result):
     assert s.survey_files == s.counted_files == 14
 
 
-def test_zero_denominators_give_empty_rates(world, tmp_path):
+def test_zero_denominators_give_empty_rates_and_missing_units_empty_counts(world):
     one = next(world.survey.glob("草尾镇*"))
     r = run_dispatch([one], world.registrations, [], AS_OF)
     a5 = r.annex5
-    assert a5.loc["草尾镇", "should_cover"] > 0
+    assert a5.loc["草尾镇", "should_cover"] == world.expected["草尾镇"]["should_cover"]
     assert a5.loc["草尾镇", "paid"] == 0 and a5.loc["草尾镇", "payment_rate"] == 0
-    other = a5.loc["琼湖街道"]
-    assert other["should_cover"] == 0 and pd.isna(other["coverage_rate"]) and pd.isna(other["payment_rate"])
-    assert a5.loc["琼湖街道", "remark"] == "未报送"
-    assert "琼湖街道" in r.summary.missing_units
+    other = a5.loc["琼湖街道"]  # no file: unknown, not zero
+    assert pd.isna(other["should_cover"]) and pd.isna(other["unregistered"]) and pd.isna(other["coverage_rate"])
+    assert other["remark"] == "未报送" and "琼湖街道" in r.summary.missing_units
+    assert a5.loc[TOTAL_LABEL, "should_cover"] == a5.loc["草尾镇", "should_cover"]
+    nobody = run_dispatch(r.batch, [], [], AS_OF).annex5.loc["草尾镇"]
+    assert nobody["registered"] == 0 and nobody["coverage_rate"] == 0 and pd.isna(nobody["payment_rate"])
 
 
 def test_an_unusable_export_is_reported_and_the_others_still_count(world, result, tmp_path):

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -40,6 +41,10 @@ class _MultiPathCommand(click.Command):
                 out.append(current)  # after --registrations=x, or a second path
             out.append(a)
         return super().parse_args(ctx, out)
+
+
+def _count(v: object) -> str:
+    return "" if v is None or v is pd.NA or v != v else f"{int(v):,}"
 
 
 def _pct(v: object) -> str:
@@ -107,8 +112,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
     for name, row in result.annex5.iterrows():
         p = prog.loc[name] if name in prog.index else None
         table.add_row(
-            str(name), f"{row['should_cover']:,}", f"{row['registered']:,}", f"{row['paid']:,}",
-            f"{row['unregistered']:,}", _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
+            str(name), *(_count(row[k]) for k in ("should_cover", "registered", "paid", "unregistered")), _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
             _pct(p["done_share"]) if p is not None else "",
             ("[red]" + p["status"] + "[/]" if p["status"] == "滞后" else p["status"]) if p is not None else "",
             str(p["rank"]) if p is not None else "", style="bold" if name == TOTAL_LABEL else None)

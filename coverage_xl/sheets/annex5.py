@@ -27,7 +27,7 @@ UNIT_LABEL = "单位：人"
 
 
 def _value(v: object) -> object:
-    if v is None:
+    if v is None or v is pd.NA:
         return None
     if isinstance(v, float) and math.isnan(v):
         return None

@@ -61,13 +61,17 @@ def history_rows(result: DispatchResult) -> pd.DataFrame:
     for u in result.units:
         a, p = a5.loc[u.name], prog.loc[u.name]
         rows.append({
-            "date": result.as_of, "code": u.code, "unit": u.name, "should_cover": int(a["should_cover"]),
-            "registered": int(a["registered"]), "paid": int(a["paid"]), "unregistered": int(a["unregistered"]),
+            "date": result.as_of, "code": u.code, "unit": u.name, "should_cover": _int(a["should_cover"]),
+            "registered": _int(a["registered"]), "paid": _int(a["paid"]), "unregistered": _int(a["unregistered"]),
             "coverage_rate": a["coverage_rate"], "payment_rate": a["payment_rate"], "task": int(p["task"]),
             "done": int(p["done"]), "done_share": p["done_share"], "milestone_share": p["milestone_share"],
             "status": p["status"], "rank": int(p["rank"]),
         })
     return pd.DataFrame(rows, columns=list(KEYS))
+
+
+def _int(v: object) -> int | None:
+    return None if pd.isna(v) else int(v)
 
 
 def _as_date(v: object) -> dt.date | None:
