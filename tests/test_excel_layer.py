@@ -191,13 +191,31 @@ def test_make_dispatch_writes_annex5_and_keeps_history(tmp_path):
     assert len(history.cells) > rows_after_first  # a second snapshot was added, the first kept
 
 
+def test_make_notices_writes_the_notices_folder(tmp_path):
+    folder = tmp_path / "units"
+    write_sample_folder(folder, total=70, seed=5, errors_per_unit=0)
+    reg, pay, _, _ = _exports(tmp_path, folder)
+    out = tmp_path / "通报"
+    book = _master(tmp_path, survey_dir=str(folder), registrations=str(reg), payments=str(pay), as_of="2020-09-30",
+                   notices_dir=str(out))
+    alert = _run(book, "make_notices")
+    assert alert["mode"] == "info", alert
+    written = [p for p in out.rglob("*") if p.is_file()]
+    assert written and f"已生成 {len(written)} 个文件" in alert["prompt"]
+
+
 def test_make_dispatch_needs_the_exports(tmp_path):
     book = _master(tmp_path, survey_dir=str(tmp_path))
     alert = _run(book, "make_dispatch")
     assert alert["mode"] == "critical" and "参保登记导出" in alert["prompt"]
 
 
-def test_make_templates_writes_one_file_per_unit(tmp_path):
+def test_make_templates_writes_one_file_per_unit(tmp_path, monkeypatch):
+    import functools
+
+    import coverage_xl.templates as templates
+
+    monkeypatch.setattr(templates, "build_templates", functools.partial(templates.build_templates, rows=5))
     out = tmp_path / "模板"
     book = _master(tmp_path, templates_dir=str(out))
     alert = _run(book, "make_templates")
