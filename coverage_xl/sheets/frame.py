@@ -105,9 +105,20 @@ def setup_print(ws: Worksheet, layout: Layout, *, header_end: int) -> None:
 
 def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, total_row: int | None = None) -> None:
     """Borders and fonts for the data rows (and the 合计 row in bold)."""
+    # Style one prototype cell per kind and copy its style array: setting border and font object by
+    # object costs ~20x more, which matters for 30,000-row sheets.
+    from copy import copy
+
+    protos = {}
     for r in range(first_row, last_row + 1):
-        font = TOTAL_FONT if r == total_row else BODY_FONT
+        kind = r == total_row
         for c in range(1, width + 1):
             cell = ws.cell(r, c)
-            cell.border = BORDER
-            cell.font = font
+            key = (kind, tuple(cell._style))  # cells that already differ (format, fill) keep their own
+            proto = protos.get(key)
+            if proto is None:
+                cell.border = BORDER
+                cell.font = TOTAL_FONT if kind else BODY_FONT
+                protos[key] = cell
+            else:
+                cell._style = copy(proto._style)
