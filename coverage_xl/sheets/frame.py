@@ -114,7 +114,8 @@ def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, tota
         kind = r == total_row
         for c in range(1, width + 1):
             cell = ws.cell(r, c)
-            key = (kind, tuple(cell._style))  # cells that already differ (format, fill) keep their own
+            style = cell._style
+            key = (kind, tuple(style) if style is not None else ())  # cells that already differ keep their own
             proto = protos.get(key)
             if proto is None:
                 cell.border = BORDER
