@@ -30,7 +30,7 @@ from coverage_xl.errors import InputError
 from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
-from coverage_xl.notices.render import find_template, render_docx
+from coverage_xl.notices.render import check_template, find_template, render_docx
 
 KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
 KIND_LABELS = {
@@ -244,12 +244,12 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     as_of = as_of or dt.date.today()
     out = Path(out_dir)
     run = NoticeRun(as_of, out)
-    # check every template before any work, so a broken one fails fast with its own message
+    # parse every template before any work, so a broken one fails fast and no unit gets half a run
     needs = {"bulletin": mt.BULLETIN, "unit": mt.UNIT_NOTICE, "statement": mt.STATEMENT,
              "estimate": mt.ESTIMATE_LETTER, "sms": mt.SMS_PAYMENT, "turning60": mt.SMS_TURNING60}
     for k in wanted:
         if k in needs:
-            run.templates[k] = find_template(needs[k], templates)
+            run.templates[k] = check_template(find_template(needs[k], templates))
     if dispatch is None:
         def cb(stage: str, name: str, n: int, total: int) -> None:
             if progress:

@@ -186,3 +186,34 @@ def find_template(name: str, templates_dir: str | Path | None = None) -> Path:
         if p.is_file():
             return p
     raise TemplateError(f"找不到模板“{name}”（已查找：{'、'.join(str(d) for d in template_dirs(templates_dir))}）。")
+
+
+def check_template(path: str | Path) -> Path:
+    """Parse a template without rendering it, so a syntax error stops a run before any file is
+    written (a half-done run would leave some units with new notices and some with old ones)."""
+    path = Path(path)
+    if path.suffix.lower() == ".docx":
+        from docx.opc.exceptions import PackageNotFoundError
+        from docxtpl import DocxTemplate
+
+        try:
+            DocxTemplate(str(path)).get_undeclared_template_variables(make_env(autoescape=True))
+        except jinja2.TemplateSyntaxError as exc:
+            source = getattr(exc, "source", None) or ""
+            lines = source.splitlines()
+            near = ""
+            if exc.lineno and lines:
+                near = re.sub(r"<[^>]+>", "", " ".join(lines[max(exc.lineno - 2, 0): exc.lineno + 1])).strip()[:80]
+            raise template_error(exc, path.name, near or " ") from exc
+        except (PackageNotFoundError, zipfile.BadZipFile, OSError, KeyError) as exc:
+            raise TemplateError(f"模板“{path.name}”不是有效的 Word（.docx）文件，请用 Word 或 WPS 另存为 .docx：{exc}。") from exc
+        return path
+    try:
+        source = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise TemplateError(f"无法读取模板“{path}”（应为 UTF-8 文本）：{exc}。") from exc
+    try:
+        make_env().parse(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise template_error(exc, path.name) from exc
+    return path

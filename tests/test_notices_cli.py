@@ -1,0 +1,83 @@
+"""``coverage-xl notices``: one command for every kind, clear Chinese errors for broken templates."""
+
+from __future__ import annotations
+
+import re
+
+import docx
+import pytest
+from cliutil import cli
+from notices_world import World, world_for
+
+from coverage_xl.notices.render import ALL_TEMPLATES, BUILTIN_DIR, BULLETIN, SMS_PAYMENT
+
+
+@pytest.fixture(scope="module")
+def world(unit_folder, tmp_path_factory) -> World:
+    return world_for(unit_folder.path, tmp_path_factory.mktemp("notices"))
+
+
+def _args(world: World, *kinds: str, out) -> list[str]:
+    return ["notices", *kinds, "--survey", world.survey, "--registrations", world.registrations,
+            "--payments", world.payments, "--as-of", "2020-09-30", "--milestones", world.milestones, "-o", out]
+
+
+def test_bulletin_and_sms_from_the_command_line(world, tmp_path):
+    run = cli(*_args(world, "bulletin", "sms", out=tmp_path / "out"))
+    assert run.code == 0, run.output
+    assert (tmp_path / "out" / "月度通报_2020年9月.docx").is_file()
+    assert (tmp_path / "out" / "短信" / "缴费提醒.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    assert "月度通报" in run.output and "缴费提醒短信" in run.output
+    assert not re.search(r"\d{17}[\dX]|1[3-9]\d{9}", run.output), "no ID number or phone on the terminal"
+
+
+def test_unknown_variable_in_a_clerks_template_is_a_chinese_error(world, tmp_path):
+    mine = tmp_path / "模板"
+    mine.mkdir()
+    d = docx.Document()
+    d.add_paragraph("截至{{ date }}，全市覆盖率{{ total.coverge_rate }}")
+    d.save(mine / BULLETIN)
+    run = cli(*_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
+    assert run.code == 2
+    assert "月度通报.docx" in run.output and "coverge_rate" in run.output and "未定义" in run.output
+
+
+def test_template_reaching_for_python_internals_is_refused(world, tmp_path):
+    mine = tmp_path / "模板"
+    mine.mkdir()
+    (mine / SMS_PAYMENT).write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
+    run = cli(*_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
+    assert run.code == 2 and "安全沙箱" in run.output and "缴费提醒.txt" in run.output
+
+
+def test_syntax_error_in_a_template_fails_before_any_document_is_written(world, tmp_path):
+    mine = tmp_path / "模板"
+    mine.mkdir()
+    (mine / SMS_PAYMENT).write_text("{{ name }您好", encoding="utf-8")
+    run = cli(*_args(world, "bulletin", "sms", out=tmp_path / "out"), "--templates", mine)
+    assert run.code == 2 and "语法错误" in run.output and "缴费提醒.txt" in run.output
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
+
+
+def test_syntax_error_in_a_docx_template_is_found_before_rendering(world, tmp_path):
+    mine = tmp_path / "模板"
+    mine.mkdir()
+    d = docx.Document()
+    d.add_paragraph("{% for u in units %}{{ u.name }}")  # no endfor
+    d.save(mine / BULLETIN)
+    run = cli(*_args(world, "sms", "bulletin", out=tmp_path / "out"), "--templates", mine)
+    assert run.code == 2 and "月度通报.docx" in run.output and "语法错误" in run.output
+    assert not (tmp_path / "out" / "短信").exists(), "the SMS list must not be written either"
+
+
+def test_missing_survey_or_output_is_a_usage_error(tmp_path):
+    assert cli("notices", "bulletin", "-o", tmp_path).code == 2
+    run = cli("notices", "--survey", tmp_path, "-o", tmp_path)
+    assert run.code == 2 and "bulletin" in run.output
+
+
+def test_copy_templates_gives_the_clerk_an_editable_set(tmp_path):
+    run = cli("notices", "--copy-templates", tmp_path / "模板")
+    assert run.code == 0
+    assert sorted(p.name for p in (tmp_path / "模板").iterdir()) == sorted(ALL_TEMPLATES)
+    assert (tmp_path / "模板" / BULLETIN).read_bytes() == (BUILTIN_DIR / BULLETIN).read_bytes()
