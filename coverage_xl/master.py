@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -165,12 +166,13 @@ def _date(v: Any) -> dt.date | None:
         return v
     if isinstance(v, int | float):  # an Excel serial number
         return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))
-    from coverage_xl.cli.common import parse_date  # the CLI's lenient parser (no click context needed)
-
+    m = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:\s+[\d:]+)?\s*", _text(v))
     try:
-        return parse_date(None, None, _text(v))
-    except Exception as exc:  # click.BadParameter: keep the Chinese message
-        raise InputError(f"“单位设置”中的统计日期无法识别：{_text(v)}（请写成 2020-09-30）") from exc
+        if not m:
+            raise ValueError
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise InputError(f"“单位设置”中的统计日期无法识别：{_text(v)}（请写成 2020-09-30）") from None
 
 
 def _int(v: Any, what: str, unit: str) -> int | None:
