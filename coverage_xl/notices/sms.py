@@ -118,19 +118,19 @@ def payment_reminders(people: pd.DataFrame, as_of: dt.date, template: Path) -> S
     return build_sms(registered_unpaid(people), template, lambda p: base_context(p, as_of))
 
 
+def turning60_context(p: Mapping[str, Any], as_of: dt.date) -> dict[str, Any]:
+    """The 到龄提醒 context: :func:`base_context` plus birthday60, registered, paid."""
+    c = base_context(p, as_of)
+    reg, paid = p.get("registered"), p.get("paid")
+    c.update(birthday60=chinese_date(birthday(p["birth"], 60)),
+             registered=bool(reg) if reg is not None and reg == reg else False,
+             paid=bool(paid) if paid is not None and paid == paid else False)
+    return c
+
+
 def turning60_reminders(people: pd.DataFrame, as_of: dt.date, template: Path, months: int = 3) -> SmsList:
     """到龄提醒: in-scope people whose 60th birthday falls within ``months`` months after ``as_of``."""
-    def ctx(p: Mapping[str, Any]) -> dict[str, Any]:
-        c = base_context(p, as_of)
-        b = p["birth"]
-        reg = p.get("registered")
-        paid = p.get("paid")
-        c.update(birthday60=chinese_date(birthday(b, 60)),
-                 registered=bool(reg) if reg is not None and reg == reg else False,
-                 paid=bool(paid) if paid is not None and paid == paid else False)
-        return c
-
-    return build_sms(turning_60(people, as_of, months), template, ctx)
+    return build_sms(turning_60(people, as_of, months), template, lambda p: turning60_context(p, as_of))
 
 
 def sms_csv_bytes(rows: list[SmsRow]) -> bytes:
