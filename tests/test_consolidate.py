@@ -272,3 +272,31 @@ def _write(result, out: Path) -> Path:
 
 def _write_and_read(result, out: Path) -> list[list]:
     return CalamineWorkbook.from_path(str(_write(result, out))).get_sheet_by_name("附件4").to_python()
+
+
+def test_old_xls_and_ods_members_are_read_and_counted(unit_folder, result):
+    if not unit_folder.legacy:
+        pytest.skip("LibreOffice is not installed: the folder has no .xls/.ods member")
+    suffixes = {name: st.file.path.suffix for name, st in result.status.items()}
+    assert suffixes["新湾镇"] == ".xls" and suffixes["南洞庭芦苇场"] == ".ods"
+    assert result.status["南嘴镇"].file.path.name.startswith("附件3_")  # unit from the contents
+
+
+def test_cli_prints_the_summary_table_and_exits_0_when_all_units_are_counted(unit_folder, tmp_path):
+    res = CliRunner().invoke(main, ["consolidate", str(unit_folder.path), "--as-of", "2020-09-30",
+                                    "-o", str(tmp_path / "o.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert "附件4 汇总结果" in res.output and "全部单位均已计入" in res.output
+    assert "分类有误" in res.output
+
+
+def test_sample_command_writes_fourteen_units_and_refuses_a_used_folder(tmp_path):
+    out = tmp_path / "s"
+    res = CliRunner().invoke(main, ["sample", str(out), "--rows", "140", "--seed", "7", "--no-legacy"])
+    assert res.exit_code == 0, res.output
+    files = sorted(out.iterdir())
+    assert len(files) == 14 and all(p.suffix == ".xlsx" for p in files)
+    r = consolidate(load_batch(out, AS_OF))
+    assert r.complete and sum(s.rows for s in r.status.values()) == 140
+    again = CliRunner().invoke(main, ["sample", str(out)])
+    assert again.exit_code == 2
