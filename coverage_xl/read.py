@@ -226,26 +226,28 @@ def read_survey(path: str | Path) -> SurveySheet:
                                 column=c_off + c0 + 1))
     idx = [mapping[c.key] for c in ANNEX3.columns]
     width = max((i for i in idx if i is not None), default=0) + 1
-    data: list[list[Any]] = []
-    numbers: list[int] = []
     first_col, second_col = idx[0], idx[1]
-    identity = idx == list(range(c0, c0 + ANNEX3.width))
+    if rows and len(rows[0]) < width:  # calamine rows are rectangular: pad once if a column lies outside
+        rows = [row + [""] * (width - len(row)) for row in rows]
+    end = len(rows)
+    for r in range(start, len(rows)):  # the 合计 row ends the data (cheap test first: most labels are codes)
+        label = rows[r][first_col] if first_col is not None else ""
+        second = rows[r][second_col] if second_col is not None else ""
+        if (label.__class__ is str and "合" in label and _is_total(label)) or \
+                (second.__class__ is str and "合" in second and _is_total(second) and not str(label).strip()):
+            end = r
+            break
+    if idx == list(range(c0, c0 + ANNEX3.width)):
+        window = [row[c0 : c0 + ANNEX3.width] for row in rows[start:end]]
+    else:
+        window = [[row[i] if i is not None else "" for i in idx] for row in rows[start:end]]
     name_i, id_i = ANNEX3.col("name") - 1, ANNEX3.col("id") - 1
-    for r in range(start, len(rows)):
-        row = rows[r]
-        if len(row) < width:
-            row = row + [""] * (width - len(row))
-        label = row[first_col] if first_col is not None else ""
-        if isinstance(label, str) and label.strip().replace(" ", "").replace("\u3000", "") == TOTAL_LABEL:
-            break
-        if second_col is not None and isinstance(row[second_col], str) and row[second_col].strip() == TOTAL_LABEL \
-                and not str(label).strip():
-            break
-        values = row[c0 : c0 + ANNEX3.width] if identity else [row[i] if i is not None else "" for i in idx]
-        if (values[name_i] == "" or values[id_i] == "") and _blank_row(values):
-            continue
-        data.append(values)
-        numbers.append(r_off + r + 1)
+    keep = [k for k, v in enumerate(window) if not ((v[name_i] == "" or v[id_i] == "") and _blank_row(v))]
+    if len(keep) == len(window):
+        data, numbers = window, list(range(r_off + start + 1, r_off + end + 1))
+    else:
+        data = [window[k] for k in keep]
+        numbers = [r_off + start + k + 1 for k in keep]
 
     unit_text = _unit_line(rows, hr)
     unit = find_unit(unit_text)
@@ -265,6 +267,10 @@ def read_survey(path: str | Path) -> SurveySheet:
 
 
 _ELLIPSIS = {"……", "…", "...", "。。。", "......"}
+
+
+def _is_total(text: str) -> bool:
+    return text.strip().replace(" ", "").replace("\u3000", "") == TOTAL_LABEL
 
 
 def _blank_row(values: list[Any]) -> bool:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pandas as pd
 
 from coverage_xl.findings import FileReport, Finding, Report
-from coverage_xl.layout import ANNEX3
 from coverage_xl.read import SurveySheet, UnreadableError, read_survey
 from coverage_xl.rules import RULE_CHECKS, Context
 from coverage_xl.values import clean_text
@@ -51,48 +50,43 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
                         sheet=survey.sheet, rows=len(survey.rows), findings=findings)
     if not survey.rows:
         report.findings.append(Finding("sheet.empty", sheet=survey.sheet, row=survey.header_row))
-    rows = survey.rows
-
-    def col(key: str) -> list:
-        i = ANNEX3.col(key) - 1
-        return [r[i] for r in rows]
+    def col(key: str) -> tuple:
+        return ctx.column_values(key)
 
     people = pd.DataFrame({
         "row": survey.row_numbers,
         "unit": report.unit,
         "code": _clean_column(col("code")),
         "region": _clean_column(col("region")),
-        "name": [_text(v) for v in col("name")],
+        "name": [v.strip() if v.__class__ is str else clean_text(v) for v in col("name")],
         "id": ctx.ids,
         "id_ok": ctx.id_ok,
         "birth": ctx.births,
-        "address": [_text(v) for v in col("address")],
+        "address": [v.strip() if v.__class__ is str else clean_text(v) for v in col("address")],
         "category": ctx.categories,
         "willing": ctx.willing,
         "phone": _clean_column(col("phone")),
-        "remark": [_text(v) for v in col("remark")],
+        "remark": [v.strip() if v.__class__ is str else clean_text(v) for v in col("remark")],
         "other_text": ctx.other_text,
     }, columns=list(PEOPLE_COLUMNS))
     return Checked(report, people, survey)
 
 
-def _clean_column(values: list) -> list[str]:
-    """clean_text over a column, computed once per distinct value (codes and units repeat)."""
+def _clean_column(values: tuple) -> list[str]:
+    """clean_text over a column; plain ASCII text (phones, codes) passes as it is, the rest is
+    computed once per distinct value (unit names repeat)."""
     memo: dict[object, str] = {}
     out = []
     for v in values:
+        if v.__class__ is str and v.isascii() and v.isalnum():
+            out.append(v)
+            continue
         key = (v.__class__, v)
         c = memo.get(key)
         if c is None:
             c = memo[key] = clean_text(v)
         out.append(c)
     return out
-
-
-def _text(v: object) -> str:
-    if v.__class__ is str:
-        return v.strip()
-    return clean_text(v)
 
 
 def validate_file(path: str | Path, as_of: dt.date | None = None) -> Checked:

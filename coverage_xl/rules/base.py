@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from coverage_xl.findings import Finding
@@ -32,9 +33,15 @@ class Context:
         self.other_text = [""] * n
         self.willing = [""] * n
 
-    def column_values(self, key: str) -> list[Any]:
-        i = ANNEX3.col(key) - 1
-        return [r[i] for r in self.survey.rows]
+    @cached_property
+    def columns(self) -> list[tuple[Any, ...]]:
+        """The data transposed once (in C, by zip): one tuple per Annex 3 column."""
+        if not self.survey.rows:
+            return [()] * ANNEX3.width
+        return list(zip(*self.survey.rows, strict=True))
+
+    def column_values(self, key: str) -> tuple[Any, ...]:
+        return self.columns[ANNEX3.col(key) - 1]
 
     def present(self, key: str) -> bool:
         return self.survey.columns.get(key) is not None

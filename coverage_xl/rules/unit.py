@@ -34,7 +34,7 @@ def check_unit(ctx: Context) -> Iterator[Finding]:
     if ctx.present("code"):
         codes = set(unit.codes)
         for i, raw in enumerate(ctx.column_values("code")):
-            if raw is None or raw == "":
+            if raw is None or raw == "" or raw in codes:
                 continue
             c = clean_text(raw)
             if c not in codes:
