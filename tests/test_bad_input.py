@@ -321,3 +321,31 @@ def test_dispatch_bad_export_is_named_in_chinese_and_others_still_used(bad_folde
     assert run.code == 1, run.output
     said = "".join(run.output.split())
     assert reg.name in said and "无法使用" in said
+
+
+# --- hostile XML: every reader path refuses the entity bomb ---------------------------------------
+
+def test_openpyxl_parses_through_defusedxml():
+    assert openpyxl.DEFUSEDXML is True, "install defusedxml: openpyxl then refuses DTD entities"
+
+
+def test_entity_bomb_is_refused_by_every_reader(corpus):
+    import defusedxml
+    import pandas as pd
+    from python_calamine import CalamineError
+
+    bomb = corpus["entity_bomb"]
+    with pytest.raises((CalamineError, ValueError)) as caught:  # quick-xml: unrecognized entity
+        wb = CalamineWorkbook.from_path(str(bomb))
+        wb.get_sheet_by_name(wb.sheet_names[0]).to_python()
+    assert "entity" in str(caught.value).lower()
+    with pytest.raises(ValueError) as caught:  # openpyxl wraps defusedxml's EntitiesForbidden
+        openpyxl.load_workbook(bomb)
+    assert isinstance(caught.value.__cause__, defusedxml.DefusedXmlException)
+    with pytest.raises(ValueError):
+        pd.read_excel(bomb, engine="openpyxl")
+    with pytest.raises(Exception):  # noqa: B017 — pandas' calamine engine: any refusal will do
+        pd.read_excel(bomb, engine="calamine")
+    # the same workbook without the DTD reads fine: the refusal is about the bomb, not the format
+    clean = bc.shared_strings_xlsx(bc.good(bomb.parent / "_clean"), bomb.parent / "共享字符串.xlsx")
+    assert validate_file(clean).report.rows == bc.ROWS
