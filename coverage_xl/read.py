@@ -238,7 +238,10 @@ def read_survey(path: str | Path) -> SurveySheet:
             end = r
             break
     if idx == list(range(c0, c0 + ANNEX3.width)):
-        window = [row[c0 : c0 + ANNEX3.width] for row in rows[start:end]]
+        if c0 == 0 and rows and len(rows[0]) == ANNEX3.width:
+            window = rows[start:end]  # the table is the whole sheet: no copy per row
+        else:
+            window = [row[c0 : c0 + ANNEX3.width] for row in rows[start:end]]
     else:
         window = [[row[i] if i is not None else "" for i in idx] for row in rows[start:end]]
     name_i, id_i = ANNEX3.col("name") - 1, ANNEX3.col("id") - 1

@@ -25,9 +25,7 @@ _CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
 
 
-def _clean18(raw: object) -> bool:
-    return raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and \
-        (raw[17].isdigit() or raw[17] == "X")
+_LAST = frozenset("0123456789X")
 
 
 def fast_valid(ids: list[str], as_of: dt.date) -> np.ndarray:
@@ -54,7 +52,8 @@ def check_ids(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("id"):
         return
     values = ctx.column_values("id")
-    clean = [i for i, raw in enumerate(values) if _clean18(raw)]
+    clean = [i for i, raw in enumerate(values)
+             if raw.__class__ is str and len(raw) == 18 and raw.isascii() and raw[:17].isdigit() and raw[17] in _LAST]
     good: set[int] = set()
     if clean:
         ids = [values[i] for i in clean]

@@ -17,9 +17,9 @@ PENSION_AGE = 60
 def check_name(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("name"):
         return
-    for i, raw in enumerate(ctx.column_values("name")):
-        if raw is None or (isinstance(raw, str) and not raw.strip()):
-            yield ctx.finding("name.missing", i, "name", None)
+    values = ctx.column_values("name")
+    for i in [i for i, raw in enumerate(values) if raw == "" or raw is None]:
+        yield ctx.finding("name.missing", i, "name", None)
 
 
 def _ym(d: dt.date) -> str:
@@ -29,17 +29,18 @@ def _ym(d: dt.date) -> str:
 def check_birth(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("birth"):
         return
-    cache: dict[object, tuple | None] = {}
-    for i, raw in enumerate(ctx.column_values("birth")):
-        born = ctx.births[i]
+    values = ctx.column_values("birth")
+    readings_of = {v: parse_birth_month(v) for v in set(values) if v is not None and v != ""}
+    ym_of = {b: (b.year, b.month) for b in set(ctx.births) if b is not None}
+    suspects = [i for i, (v, b) in enumerate(zip(values, ctx.births, strict=True))
+                if v is None or v == "" or readings_of[v] is None or (b is not None and ym_of[b] not in readings_of[v])]
+    for i in suspects:
+        raw, born = values[i], ctx.births[i]
         if raw is None or raw == "":
             if born is not None:
                 yield ctx.finding("birth.missing", i, "birth", None, expected=f"{born.year}.{born.month:02d}")
             continue
-        key = (type(raw), raw)
-        if key not in cache:
-            cache[key] = parse_birth_month(raw)
-        readings = cache[key]
+        readings = readings_of[raw]
         if readings is None:
             yield ctx.finding("birth.format", i, "birth", raw)
         elif born is not None and (born.year, born.month) not in readings:
@@ -49,12 +50,14 @@ def check_birth(ctx: Context) -> Iterator[Finding]:
 def check_age(ctx: Context) -> Iterator[Finding]:
     day = ctx.as_of
     as_of_text = f"{day.year}年{day.month}月{day.day}日"
-    for i, cat in enumerate(ctx.categories):
+    ages = {b: idcard.age_on(b, day) for b in set(ctx.births) if b is not None}
+    ids = ctx.column_values("id")
+    for i in [i for i, (c, ok) in enumerate(zip(ctx.categories, ctx.id_ok, strict=True)) if ok and c == "in_scope"]:
         born = ctx.births[i]
-        if cat != "in_scope" or born is None or not ctx.id_ok[i]:
+        if born is None:
             continue
-        age = idcard.age_on(born, day)
+        age = ages[born]
         if age < MIN_AGE:
-            yield ctx.finding("age.under16", i, "id", ctx.survey.rows[i][3], detail=as_of_text)
+            yield ctx.finding("age.under16", i, "id", ids[i], detail=as_of_text)
         elif age >= PENSION_AGE:
-            yield ctx.finding("age.over60", i, "id", ctx.survey.rows[i][3], detail=as_of_text)
+            yield ctx.finding("age.over60", i, "id", ids[i], detail=as_of_text)

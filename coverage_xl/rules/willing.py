@@ -12,12 +12,16 @@ from coverage_xl.values import Willing, parse_willing
 def check_willing(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("willing"):
         return
-    fast = {"是": Willing.YES, "否": Willing.NO, "": Willing.EMPTY}
-    for i, raw in enumerate(ctx.column_values("willing")):
-        w = fast.get(raw) if raw.__class__ is str else None
-        if w is None:
-            w = parse_willing(raw)
-        cat = ctx.categories[i]
+    values = ctx.column_values("willing")
+    cats = ctx.categories
+    # ctx.willing: '是'/'否' where given; the loop below only visits cells that may be a finding.
+    ctx.willing[:] = [v if v == "是" or v == "否" else "" for v in values]
+    suspects = [i for i, (v, c) in enumerate(zip(values, cats, strict=True))
+                if not ((v == "是" or v == "否") and c == "in_scope") and not (v == "" and c != "in_scope")]
+    for i in suspects:
+        raw = values[i]
+        w = parse_willing(raw)
+        cat = cats[i]
         if w is Willing.INVALID:
             yield ctx.finding("willing.value", i, "willing", raw)
             continue
