@@ -31,6 +31,7 @@ from coverage_xl.sheets.frame import (
     HEADER_FONT,
     TITLE_FONT,
     chinese_date,
+    setup_print,
 )
 
 if TYPE_CHECKING:
@@ -113,16 +114,7 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
                 c.number_format = TEXT
         r += 1
     ws.freeze_panes = "C4"
-    ws.print_title_rows = "1:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    ws.oddFooter.center.font = BODY_FONT.name
+    setup_print(ws, header_end=3, footer=True)
     if r > 4:
         ws.auto_filter.ref = f"A3:{last}{r - 1}"
     return len(people)

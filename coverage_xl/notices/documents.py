@@ -31,6 +31,7 @@ from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import check_template, find_template, render_docx
+from coverage_xl.sheets.frame import setup_print
 
 KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
 KIND_LABELS = {
@@ -195,12 +196,7 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
     for row in ws.iter_rows(min_row=4, max_row=end + 200, min_col=9, max_col=9):
         row[0].number_format = "yyyy-mm-dd"
     ws.freeze_panes = "D4"
-    ws.print_title_rows = "3:3"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    setup_print(ws, header_start=3, header_end=3)
 
 
 def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> list[Path]:

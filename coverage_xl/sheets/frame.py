@@ -90,17 +90,23 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     return first_data
 
 
-def setup_print(ws: Worksheet, layout: Layout, *, header_end: int) -> None:
-    """A4 landscape, fit to one page wide, title and header rows repeated on every page."""
+def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int, header_start: int = 1,
+                footer: bool = False) -> None:
+    """A4 landscape, fit to one page wide, title and header rows repeated on every page.
+
+    The one print setup of every printed sheet (annexes, progress, run log, follow-up lists)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"1:{header_end}"
+    ws.print_title_rows = f"{header_start}:{header_end}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if footer:
+        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+        ws.oddFooter.center.font = BODY_FONT.name
 
 
 def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, total_row: int | None = None) -> None:

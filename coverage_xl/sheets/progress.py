@@ -21,6 +21,7 @@ from coverage_xl.sheets.frame import (
     HEADER_FONT,
     TITLE_FONT,
     chinese_date,
+    setup_print,
 )
 
 PROGRESS_SHEET = "进度"
@@ -97,10 +98,5 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
             c.number_format = fmt
     ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
     ws.freeze_panes = ws.cell(FIRST_DATA_ROW, 3)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"1:{hr}"
+    setup_print(ws, header_end=hr)
     return r

@@ -18,7 +18,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.consolidate import Annex4Result
-from coverage_xl.sheets.frame import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT
+from coverage_xl.sheets.frame import (
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    setup_print,
+)
 
 RUNLOG_SHEET = "汇总记录"
 DUPLICATES_SHEET = "重复人员"
@@ -49,12 +57,7 @@ def _body(ws: Worksheet, row: int, values: Sequence[object]) -> None:
 
 def _print_setup(ws: Worksheet, header_row: int) -> None:
     ws.freeze_panes = ws.cell(header_row + 1, 1)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_title_rows = f"{header_row}:{header_row}"
+    setup_print(ws, header_start=header_row, header_end=header_row)
 
 
 def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | None = None,
