@@ -105,7 +105,12 @@ class FileReport:
     readable: bool = True
 
     def counts(self) -> Counter[str]:
-        return Counter(f.severity.value for f in self.findings)
+        """Findings by severity (cached until findings are added: summaries ask for it often)."""
+        cached = getattr(self, "_counts", None)
+        if cached is None or cached[0] != len(self.findings):
+            cached = (len(self.findings), Counter(f.severity.value for f in self.findings))
+            self._counts = cached
+        return cached[1]
 
     @property
     def errors(self) -> int:

@@ -7,6 +7,7 @@ never raises: it returns a parsed value or a sentinel that the rules turn into a
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from enum import Enum
@@ -99,7 +100,7 @@ def parse_birth_month(value: object) -> tuple[tuple[int, int], ...] | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        if isinstance(value, float) and value != value:
+        if not math.isfinite(value):
             return None
         if EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX:  # a date cell whose format hides it is a date
             day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))

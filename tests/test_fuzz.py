@@ -165,8 +165,6 @@ def test_cell_parsers_never_raise(value):
         assert 1 <= m <= 12 and isinstance(y, int)
 
 
-@pytest.mark.xfail(strict=True, raises=ValueError, reason="bug in values.parse_birth_month: f'{inf:.2f}' has no "
-                   "'.', so `year, frac = text.split('.')` raises ValueError; reported to the lead")
 @pytest.mark.parametrize("value", [math.inf, -math.inf])
 def test_birth_month_of_an_infinite_number_is_unreadable_not_an_exception(value):
     assert values.parse_birth_month(value) is None
