@@ -26,6 +26,7 @@ from coverage_xl.sheets.frame import (
     HEADER_FONT,
     TITLE_FONT,
     setup_print,
+    stamp,
 )
 
 RUNLOG_SHEET = "汇总记录"
@@ -51,8 +52,7 @@ def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> No
 
 def _body(ws: Worksheet, row: int, values: Sequence[object]) -> None:
     for c, v in enumerate(values, start=1):
-        cell = ws.cell(row, c, v)
-        cell.font, cell.border, cell.alignment = BODY_FONT, BORDER, LEFT
+        stamp(ws.cell(row, c, v), font=BODY_FONT, border=BORDER, alignment=LEFT)
 
 
 def _print_setup(ws: Worksheet, header_row: int) -> None:
