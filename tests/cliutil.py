@@ -60,8 +60,18 @@ def _peak_of(text: str) -> float:
 
 def cli_measured(*args: object, timeout: float = 300) -> Run:
     """Like :func:`cli_process`, but the child prints its own peak RSS when it exits."""
+    # VmHWM is this process's own high-water mark; ru_maxrss would also count the RSS of the (large)
+    # pytest process it was forked from, which Linux carries across exec.
     snippet = ("import atexit, resource, sys\n"
-               "atexit.register(lambda: print(f'__PEAK_RSS_KB={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}'))\n"
+               "def _peak():\n"
+               "    try:\n"
+               "        for line in open('/proc/self/status'):\n"
+               "            if line.startswith('VmHWM:'):\n"
+               "                return int(line.split()[1])\n"
+               "    except OSError:\n"
+               "        pass\n"
+               "    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+               "atexit.register(lambda: print(f'__PEAK_RSS_KB={_peak()}'))\n"
                "from coverage_xl.cli import main\n"
                "main()\n")
     cmd = [sys.executable, "-c", snippet, *[str(a) for a in args]]
