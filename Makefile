@@ -15,9 +15,20 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
+# The main job on the shipped sample (14 fictitious unit workbooks + registration/payment exports):
+# validate (exit 1 is expected: the samples carry planted mistakes), build the master workbook,
+# consolidate into it (附件4), dispatch into it (附件5/进度/调度历史) with follow-up lists, and notices.
+AS_OF := 2020-09-30
+MASTER := out/城乡居保全覆盖.xlsm
+EXPORTS := -r workbooks/exports/参保登记.xlsx -p workbooks/exports/缴费明细.csv
 demo: $(STAMP)
-	$(BIN)/coverage-xl validate workbooks/units --as-of 2020-09-30 || true
-	$(BIN)/coverage-xl consolidate workbooks/units --as-of 2020-09-30 -o out/汇总.xlsx --json out/summary.json || true
+	@mkdir -p out
+	$(BIN)/coverage-xl validate workbooks/units --as-of $(AS_OF) --annotate out/校验标注 || [ $$? -eq 1 ]
+	$(BIN)/coverage-xl master $(MASTER) --survey-dir workbooks/units
+	$(BIN)/coverage-xl consolidate workbooks/units --as-of $(AS_OF) -o $(MASTER) --json out/summary.json
+	$(BIN)/coverage-xl dispatch --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o $(MASTER) --lists out/跟进名单
+	$(BIN)/coverage-xl notices all --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o out/通报
+	@echo "完成：总表 $(MASTER)，校验标注 out/校验标注/，跟进名单 out/跟进名单/，通报 out/通报/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -4,7 +4,7 @@ Layout under ``--out`` (default ``benchmarks/corpus``, git-ignored)::
 
     survey_1x/      14 unit workbooks, 120,087 rows (exactly the Annex 1 tasks; 琼湖街道 has 33,740)
     survey_6.2x/    14 unit workbooks, ~745,000 rows (the city's registered population)
-    exports_1x/     registrations.xlsx (~70,000 IDs) and payments.xlsx (~55,000 rows)
+    exports_1x/     参保登记.xlsx (~70,000 IDs) and 缴费明细.csv (GBK, ~55,000 rows), see synth.write_sample_exports
     exports_6.2x/   the same, scaled
 
 Workbooks are written with openpyxl's write-only mode (``synth.write_unit_workbook(fast=True)``) so a
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -36,7 +35,6 @@ ERRORS_PER_THOUSAND = 2  # planted mistakes: a real submission is never clean
 # Registrations/payments at 1× as the issue describes them (share of all surveyed rows).
 REGISTRATIONS_1X = 70_000
 PAYMENTS_1X = 55_000
-EXPORT_STRANGERS = 0.06  # share of export rows for people not in the survey (moved away, other counties)
 
 
 def scale_label(scale: float) -> str:
@@ -69,48 +67,12 @@ def _manifest_ok(folder: Path, params: dict) -> bool:
         return False
 
 
-def _stranger_ids(n: int, rng: random.Random) -> list[str]:
-    import datetime as dt
-
-    out = []
-    for _ in range(n):
-        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
-        out.append(synth.make_id(born, rng, code=rng.choice(synth.OTHER_CODES)))
-    return out
-
-
 def write_exports(folder: Path, in_scope: list[str], scale: float) -> dict[str, int]:
-    """Registration and payment exports keyed by ID, as the pension system and the tax bureau give
-    them: mostly surveyed in-scope people, some strangers, a few IDs typed in lower case or with
-    spaces, payments for 2019 and zero amounts that must not count."""
-    import openpyxl
-
-    rng = random.Random(f"exports:{SEED}:{scale}")
-    n_reg = round(REGISTRATIONS_1X * scale)
-    n_pay = round(PAYMENTS_1X * scale)
-    n_reg_known = min(len(in_scope), round(n_reg * (1 - EXPORT_STRANGERS)))
-    registered = rng.sample(in_scope, n_reg_known) + _stranger_ids(n_reg - n_reg_known, rng)
-    rng.shuffle(registered)
-    folder.mkdir(parents=True, exist_ok=True)
-
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("参保登记")
-    ws.append(["序号", "姓名", "公民身份号码", "参保状态", "登记日期"])
-    for i, pid in enumerate(registered, 1):
-        shown = pid.lower() if pid.endswith("X") and i % 7 == 0 else (f"{pid[:6]} {pid[6:]}" if i % 53 == 0 else pid)
-        ws.append([i, "虚构", shown, "正常参保", f"2020-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"])
-    wb.save(folder / "registrations.xlsx")
-
-    payers = rng.sample(registered, min(n_pay, len(registered)))
-    wb = openpyxl.Workbook(write_only=True)
-    ws = wb.create_sheet("缴费明细")
-    ws.append(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期"])
-    for i, pid in enumerate(payers, 1):
-        year = 2019 if i % 41 == 0 else 2020
-        amount = 0 if i % 97 == 0 else rng.choice((200, 300, 500, 1000, 2000))
-        ws.append([pid, "虚构", year, amount, f"{year}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"])
-    wb.save(folder / "payments.xlsx")
-    return {"registrations": len(registered), "payments": len(payers)}
+    """The exports of :func:`coverage_xl.synth.write_sample_exports` at ``scale``."""
+    paths = synth.write_sample_exports(folder, in_scope, round(REGISTRATIONS_1X * scale), round(PAYMENTS_1X * scale),
+                                       seed=SEED)
+    return {"registrations": round(REGISTRATIONS_1X * scale), "payments": round(PAYMENTS_1X * scale),
+            "files": [p.name for p in paths.values()]}
 
 
 def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = False) -> Path:
@@ -119,8 +81,8 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     survey = out / f"survey_{label}"
     exports = out / f"exports_{label}"
     sizes = unit_sizes(scale)
-    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 2}
-    if not force and _manifest_ok(survey, params) and (exports / "payments.xlsx").exists():
+    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 3}
+    if not force and _manifest_ok(survey, params) and (exports / synth.PAYMENTS_FILE).exists():
         print(f"{survey}: up to date ({sum(sizes.values()):,} rows)")
         return survey
     survey.mkdir(parents=True, exist_ok=True)

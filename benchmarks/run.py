@@ -41,11 +41,18 @@ TARGETS = {"validate": 1.5, "consolidate": 1.5, "dispatch": 2.0, "pandas_speedup
 # --- the measured jobs (run inside a worker process) ----------------------------------------------
 
 def job_calamine(paths: list[str]) -> int:
-    """The floor: open each workbook and materialise every sheet as Python values."""
+    """The floor: open each workbook and materialise every sheet as Python values (a CSV export,
+    which calamine does not read, is decoded and split by the csv module)."""
+    import csv
+
     from python_calamine import CalamineWorkbook
 
     cells = 0
     for p in paths:
+        if p.lower().endswith(".csv"):
+            with open(p, encoding="gb18030", newline="") as fh:
+                cells += sum(len(r) for r in csv.reader(fh))
+            continue
         wb = CalamineWorkbook.from_path(p)
         for name in wb.sheet_names:
             rows = wb.get_sheet_by_name(name).to_python()
@@ -120,7 +127,18 @@ def worker(name: str, args_json: str) -> None:
         result = JOBS[name](*args)
     seconds = time.perf_counter() - t0
     sys.stdout = real_stdout
-    print(json.dumps({"seconds": seconds, "result": result}))
+    import resource
+
+    from coverage_xl.survey import default_workers
+
+    # Survey files are checked in worker processes (coverage_xl.survey.load_batch). Count them in the
+    # peak: this process's own peak plus, for each worker, the largest worker's peak — an upper bound,
+    # since forked workers share the parent's pages.
+    own_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    workers = default_workers(14) if kids_kb else 0
+    print(json.dumps({"seconds": seconds, "result": result, "own_kb": own_kb, "workers": workers,
+                      "worker_kb": kids_kb}))
 
 
 # --- the driver -------------------------------------------------------------------------------------
@@ -139,7 +157,7 @@ def measure(name: str, *args: object, profile: str | None = None) -> tuple[float
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed ({proc.returncode}):\n{err.decode(errors='replace')[-3000:]}")
     data = json.loads(out.decode().strip().splitlines()[-1])
-    peak_mb = usage.ru_maxrss / 1024  # Linux: KiB
+    peak_mb = (data["own_kb"] + data["workers"] * data["worker_kb"]) / 1024  # Linux: KiB
     return data["seconds"], peak_mb, data["result"]
 
 
@@ -154,7 +172,9 @@ def bench_scale(scale: float, repeat: int, with_pandas: bool, tmp: Path) -> dict
 
     survey = generate(scale)
     exports = survey.parent / f"exports_{scale_label(scale)}"
-    reg, pay = exports / "registrations.xlsx", exports / "payments.xlsx"
+    from coverage_xl.synth import PAYMENTS_FILE, REGISTRATIONS_FILE
+
+    reg, pay = exports / REGISTRATIONS_FILE, exports / PAYMENTS_FILE
     files = sorted(str(p) for p in survey.glob("*.xlsx"))
     big = next(f for f in files if BIG_UNIT in f)
     rows = json.loads((survey / "manifest.json").read_text(encoding="utf-8"))["rows"]
@@ -201,6 +221,8 @@ def write_report(results: list[dict], path: Path, repeat: int) -> str:
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node() or 'host'}: {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; medians of {repeat} runs (pandas: fewer, see runs).",
         "Each job runs in a fresh process; time excludes interpreter start-up and imports; peak memory is the",
+        "sum over the job's process and its survey-checking workers (own peak + workers × largest worker peak,",
+        "an upper bound since forked workers share pages); for each process it is the",
         "process's maximum resident set (ru_maxrss), imports included. Corpus: `benchmarks/generate.py`",
         "(synthetic, fictitious people; write-only xlsx, 2 planted errors per 1,000 rows).",
         "",

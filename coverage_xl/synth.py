@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 from coverage_xl import idcard
 from coverage_xl.layout import ANNEX3, REASON_KEYS
+from coverage_xl.libreoffice import convert_with_libreoffice, soffice_binary
 from coverage_xl.units import CITY_CODE, Unit, default_units
 
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜谢邹喻柏水窦章云苏潘葛范彭郎鲁韦马苗方俞任袁柳唐罗薛伍余米贝姚孟顾尹汤易龚黎"
@@ -236,3 +239,121 @@ def write_sample_folder(folder: str | Path, total: int = 600, *, seed: int = 202
                             with_instructions=unit.order % 5 == 0)
         out[unit.name] = people
     return out
+
+
+# --------------------------------------------------------------------------- the shipped sample
+
+# Members converted by LibreOffice (unit name -> format), and the file whose name hides its unit.
+LEGACY_FORMATS = {"新湾镇": "xls", "南洞庭芦苇场": "ods"}
+ANONYMOUS_FILE = {"南嘴镇": "附件3_摸底明细表（8月31日报送）.xlsx"}
+WITH_INSTRUCTIONS = ("漉湖芦苇场", "四季红镇")
+CROSS_DUPLICATE = ("琼湖街道", "胭脂湖街道")  # the second reports a person of the first as well
+SAMPLE_DAY = dt.date(2020, 8, 31)
+
+
+@dataclass
+class SampleUnit:
+    """One generated submission and the truth behind it (Person.category / willing)."""
+
+    unit: Unit
+    path: Path
+    people: list[Person]
+    planted: list[tuple[int, str]]
+
+
+def build_sample_folder(folder: str | Path, total: int = 600, *, seed: int = 2020, errors_per_unit: int = 2,
+                        legacy_formats: bool = True, units: tuple[Unit, ...] | None = None,
+                        skip: tuple[str, ...] = ()) -> dict[str, SampleUnit]:
+    """Write the 14 submissions into ``folder`` (deterministic for ``seed``); return them by unit.
+
+    Planted mistakes rotate through every kind in :data:`coverage_xl.synth.PLANTS` across units, so
+    the folder has classification errors (not counted), ID and phone errors (counted) and missing
+    willingness. ``legacy_formats`` converts the members in :data:`LEGACY_FORMATS` when LibreOffice is
+    available (otherwise they stay .xlsx). ``skip`` leaves units out (a missing submission).
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    units = units or default_units()
+    sizes = sample_sizes(total, units)
+    out: dict[str, SampleUnit] = {}
+    for unit in units:
+        people = make_people(unit, sizes[unit.name], seed=seed)
+        k = (unit.order * errors_per_unit) % len(PLANTS)
+        kinds = PLANTS[k:] + PLANTS[:k]
+        planted = plant_errors(people, errors_per_unit, seed=seed + unit.order, kinds=kinds) if errors_per_unit else []
+        out[unit.name] = SampleUnit(unit, folder / ANONYMOUS_FILE.get(unit.name, f"{unit.name}_摸底明细表.xlsx"),
+                                    people, planted)
+    a, b = (out.get(n) for n in CROSS_DUPLICATE)
+    if a and b:
+        src = next(p for p in a.people if not p.planted and p.category is not None)
+        dst = next(p for p in b.people if not p.planted and p.category is not None)
+        dst.values["id"], dst.values["birth"] = src.values["id"], src.values["birth"]
+        dst.planted.append("id.duplicate_cross_unit")
+    have_lo = legacy_formats and soffice_binary() is not None
+    for name, su in out.items():
+        if name in skip:
+            continue
+        write_unit_workbook(su.path, su.unit, su.people, day=SAMPLE_DAY, with_instructions=name in WITH_INSTRUCTIONS)
+        if have_lo and name in LEGACY_FORMATS:
+            with tempfile.TemporaryDirectory(prefix="cxl-conv-") as tmp:
+                converted = convert_with_libreoffice(su.path, LEGACY_FORMATS[name], Path(tmp))
+                target = su.path.with_suffix(converted.suffix)
+                shutil.move(str(converted), target)
+            su.path.unlink()
+            su.path = target
+    return {n: su for n, su in out.items() if n not in skip}
+
+
+# --------------------------------------------------------------------------- registration / payment exports
+
+EXPORT_STRANGERS = 0.06  # share of export rows for people not in the survey (moved away, other counties)
+REGISTRATIONS_FILE = "参保登记.xlsx"
+PAYMENTS_FILE = "缴费明细.csv"
+
+
+def _stranger_ids(n: int, rng: random.Random) -> list[str]:
+    out = []
+    for _ in range(n):
+        born = dt.date(1950, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 50))
+        out.append(make_id(born, rng, code=rng.choice(OTHER_CODES)))
+    return out
+
+
+def write_sample_exports(folder: str | Path, in_scope: list[str], n_registrations: int, n_payments: int, *,
+                         seed: int = 2020, year: int = 2020, fast: bool = False) -> dict[str, Path]:
+    """Registration and payment exports keyed by ID, as the pension system and the tax bureau give them.
+
+    Mostly surveyed in-scope people, some strangers, a few IDs typed in lower case or with spaces,
+    payments for the previous year and zero amounts that must not count. The registrations are an
+    .xlsx (sheet 参保登记, ID under 公民身份号码); the payments a GBK-encoded CSV (ID under
+    身份证号码) as tax systems export them."""
+    import csv
+
+    import openpyxl
+
+    folder = Path(folder)
+    rng = random.Random(f"exports:{seed}:{n_registrations}:{n_payments}")
+    known = min(len(in_scope), round(n_registrations * (1 - EXPORT_STRANGERS)))
+    registered = rng.sample(sorted(in_scope), known) + _stranger_ids(n_registrations - known, rng)
+    rng.shuffle(registered)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("参保登记")
+    ws.append(["序号", "姓名", "公民身份号码", "参保状态", "登记日期"])
+    for i, pid in enumerate(registered, 1):
+        shown = pid.lower() if pid.endswith("X") and i % 7 == 0 else (f"{pid[:6]} {pid[6:]}" if i % 53 == 0 else pid)
+        ws.append([i, f"虚构{i}", shown, "正常参保", f"{year}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"])
+    reg_path = folder / REGISTRATIONS_FILE
+    wb.save(reg_path)
+
+    payers = rng.sample(registered, min(n_payments, len(registered)))
+    pay_path = folder / PAYMENTS_FILE
+    with pay_path.open("w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期"])
+        for i, pid in enumerate(payers, 1):
+            paid_year = year - 1 if i % 41 == 0 else year
+            amount = 0 if i % 97 == 0 else rng.choice((200, 300, 500, 1000, 2000))
+            w.writerow([pid, f"虚构{i}", paid_year, amount, f"{paid_year}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"])
+    return {"registrations": reg_path, "payments": pay_path}

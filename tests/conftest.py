@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from coverage_xl.cli.sample import SampleUnit, build_sample_folder, convert_with_libreoffice, soffice_binary
+from coverage_xl.libreoffice import convert_with_libreoffice, soffice_binary
+from coverage_xl.synth import SampleUnit, build_sample_folder
 
 UNIT_FOLDER_ROWS = 600
 UNIT_FOLDER_SEED = 2020

@@ -23,7 +23,7 @@ UNO_SCRIPT = HERE / "lo_uno_script.py"
 def soffice() -> str | None:
     """The same lookup as the shared conftest (coverage_xl.cli.sample.soffice_binary)."""
     try:
-        from coverage_xl.cli.sample import soffice_binary
+        from coverage_xl.libreoffice import soffice_binary
     except ImportError:  # pragma: no cover
         return shutil.which("soffice") or shutil.which("libreoffice")
     return soffice_binary()

@@ -26,9 +26,9 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @click.command("notices")
 @click.argument("kinds", nargs=-1, type=click.Choice([*KINDS, "all"]), metavar="KIND...")
 @click.option("--survey", type=click.Path(exists=True, path_type=Path), help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
-@click.option("--registrations", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("-r", "--registrations", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="参保登记导出（xlsx/xls/csv，或文件夹），可重复。")
-@click.option("--payments", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("-p", "--payments", multiple=True, type=click.Path(exists=True, path_type=Path),
               help="缴费导出（xlsx/xls/csv，或文件夹），可重复。")
 @as_of_option
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),

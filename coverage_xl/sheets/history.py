@@ -24,7 +24,16 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.layout import header_key
 from coverage_xl.progress import Milestone, due_milestone, next_milestone
-from coverage_xl.sheets.frame import BODY_FONT, BORDER, CENTER, HEADER_FILL, HEADER_FONT, TITLE_FONT
+from coverage_xl.sheets.frame import (
+    BODY_FONT,
+    BORDER,
+    CENTER,
+    HEADER_FILL,
+    HEADER_FONT,
+    TITLE_FONT,
+    setup_print,
+    stamp,
+)
 from coverage_xl.units import default_units
 
 if TYPE_CHECKING:
@@ -193,11 +202,13 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
     for rec in history.itertuples(index=False):
         for n, (key, _, _, fmt) in enumerate(HISTORY_COLUMNS, start=1):
             c = ws.cell(r, n, _cell_value(getattr(rec, key)))
-            c.border, c.font = BORDER, BODY_FONT
+            stamp(c, font=BODY_FONT, border=BORDER)
             if fmt:
                 c.number_format = fmt
         r += 1
     ws.freeze_panes = ws.cell(FIRST_ROW, 4)
+    setup_print(ws, header_end=HEADER_ROW)
+    ws.print_area = f"A1:{get_column_letter(width)}{max(r - 1, HEADER_ROW)}"  # the table; the charts sit beside it
     if history.empty:
         return
 
