@@ -19,9 +19,7 @@ A file that cannot be used raises :class:`ExportError` whose Chinese message nam
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -33,16 +31,13 @@ import pandas as pd
 from coverage_xl import idcard
 from coverage_xl.errors import InputError
 from coverage_xl.layout import header_key
+from coverage_xl.tables import CSV_SUFFIXES, ID_HEADERS, TableError, raw_sheets
 
 REGISTRATION = "registration"
 PAYMENT = "payment"
 KIND_LABELS = {REGISTRATION: "参保登记", PAYMENT: "缴费"}
 
 # Header texts, most specific first. Compared after header_key() (no spaces, full-width brackets).
-ID_HEADERS: tuple[str, ...] = (
-    "公民身份号码", "身份证号码", "居民身份证号码", "身份证件号码", "证件号码", "身份证号", "证件号",
-    "身份证", "社会保障号码", "社会保障号", "社保号码", "个人社会保障号码",
-)
 YEAR_HEADERS: tuple[str, ...] = ("缴费年度", "所属年度", "费款所属年度", "缴费年份", "征收年度", "参保年度", "年度")
 DATE_HEADERS: tuple[str, ...] = (
     "缴费日期", "缴费时间", "入账日期", "到账日期", "征收日期", "实缴日期", "缴款日期", "费款所属期",
@@ -52,9 +47,8 @@ AMOUNT_HEADERS: tuple[str, ...] = (
     "金额（元）", "实缴金额（元）",
 )
 HEADER_SCAN_ROWS = 20  # the header must be within the first rows (a title or date line may come first)
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # strict, in this order; GB18030 is a superset of GBK/GB2312
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+TEXT_SUFFIXES = CSV_SUFFIXES
 
 _NUM_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\d{2,4})?(?!\d)|(?<!\d)((?:19|20)\d{2})\s*[-/.年]")
@@ -200,56 +194,14 @@ def parse_amount(value: object) -> float | None:
 # --------------------------------------------------------------------------- raw rows
 
 
-def _decode(path: Path, kind: str) -> tuple[str, str]:
-    data = path.read_bytes()
-    if not data:
-        raise ExportError(path, kind, "文件是空的（0字节）")
-    for enc in CSV_ENCODINGS:
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    raise ExportError(path, kind, "文本编码无法识别（不是 UTF-8，也不是 GBK/GB18030），请用 Excel 另存为 .xlsx 或 UTF-8 CSV")
-
-
-def _csv_rows(text: str) -> list[list[Any]]:
-    sample = text[:20000]
-    first_lines = sample.splitlines()[:HEADER_SCAN_ROWS]
-    counts = {d: sum(line.count(d) for line in first_lines) for d in (",", "\t", ";", "|")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-
-
 def _sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]]]], str | None]:
-    """Every sheet's rows as Python values (calamine), or the CSV rows with the encoding used."""
-    suffix = path.suffix.lower()
+    """Every sheet's rows as Python values, or the CSV rows with the encoding used (tables.raw_sheets)."""
     if not path.is_file():
         raise ExportError(path, kind, "文件不存在")
-    if suffix in TEXT_SUFFIXES:
-        text, enc = _decode(path, kind)
-        return [(path.name, _csv_rows(text))], enc
-    from coverage_xl.read import UnreadableError, open_workbook
-
     try:
-        wb = open_workbook(path)
-    except UnreadableError as exc:
-        head = path.read_bytes()[:512]
-        # An ".xls" that is really a text export (tab separated or CSV) — common from business systems.
-        if b"\x00" not in head and head[:2] != b"PK" and not head.lstrip().startswith(b"<"):
-            try:
-                text, enc = _decode(path, kind)
-                return [(path.name, _csv_rows(text))], enc
-            except ExportError:
-                pass
-        raise ExportError(path, kind, str(exc)) from exc
-    out = []
-    for name in wb.sheet_names:
-        try:
-            rows = wb.get_sheet_by_name(name).to_python()
-        except Exception as exc:  # calamine raises several error types; all mean "cannot read"
-            raise ExportError(path, kind, f"工作表“{name}”无法读取（{exc}）") from exc
-        out.append((name, rows))
-    return out, None
+        return raw_sheets(path)
+    except TableError as exc:
+        raise ExportError(path, kind, exc.reason) from exc
 
 
 def _find_column(keys: Sequence[str], wanted: Iterable[str]) -> int | None:

@@ -23,15 +23,18 @@ from typing import Any
 import pandas as pd
 
 from coverage_xl.errors import InputError
-from coverage_xl.exports import ID_HEADERS as EXPORT_ID_HEADERS
 from coverage_xl.layout import header_key
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
-CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # strict, in this order; gb18030 is a superset of GBK and GB2312
 HEADER_SCAN_ROWS = 30
 
-# Header names of the ID column, most specific first: the exports' list, so both readers agree.
-ID_HEADERS: tuple[str, ...] = EXPORT_ID_HEADERS
+# Header names of the ID column, most specific first (compared after header_key()). One list for the
+# province list, the comparison files and the registration/payment exports.
+ID_HEADERS: tuple[str, ...] = (
+    "公民身份号码", "身份证号码", "居民身份证号码", "身份证件号码", "证件号码", "身份证号", "证件号",
+    "身份证", "社会保障号码", "社会保障号", "社保号码", "个人社会保障号码",
+)
 ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "身份号码", "证件号", "社会保障号")
 ID_HEADER_EXCLUDE = "类型"  # 证件类型 / 身份证件类型 is not the number
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
@@ -60,47 +63,77 @@ def cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _decode(data: bytes, path: Path) -> str:
+class TableError(InputError):
+    """A table that cannot be read; ``reason`` says why, without the file name."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path, self.reason = path, reason
+        super().__init__(f"无法读取“{path.name}”：{reason}。")
+
+
+def decode_text(data: bytes) -> tuple[str, str] | None:
+    """(text, encoding) for the first encoding that decodes strictly, or None."""
     for enc in CSV_ENCODINGS:
         try:
-            return data.decode(enc)
+            return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
-    raise InputError(f"无法识别“{path.name}”的文字编码（既不是 UTF-8 也不是 GBK）。请用 Excel 打开后另存为 .xlsx 再试。")
+    return None
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+def csv_rows(text: str) -> list[list[str]]:
+    """Split CSV text, guessing the delimiter (, tab ; |) from the first lines."""
+    first_lines = text[:20000].splitlines()[:HEADER_SCAN_ROWS]
+    counts = {d: sum(line.count(d) for line in first_lines) for d in (",", "\t", ";", "|")}
+    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
+def _text_table(path: Path, data: bytes) -> tuple[list[tuple[str, list[list[Any]]]], str]:
+    decoded = decode_text(data)
+    if decoded is None:
+        raise TableError(path, "文字编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 打开后另存为 .xlsx 再试")
+    text, enc = decoded
+    return [(path.stem, csv_rows(text))], enc
+
+
+def raw_sheets(path: str | Path) -> tuple[list[tuple[str, list[list[Any]]]], str | None]:
+    """Every sheet's rows with raw cell values (python-calamine), or the one 'sheet' of a CSV with
+    the encoding used. An ".xls" that is really a text export (tab separated or CSV, common from
+    business systems) is read as text. Raises :class:`TableError` with a Chinese reason."""
+    path = Path(path)
     try:
-        text = _decode(path.read_bytes(), path)
+        data = path.read_bytes() if path.suffix.lower() in CSV_SUFFIXES else path.open("rb").read(512)
     except OSError as exc:
-        raise InputError(f"无法读取“{path}”：{exc.strerror or exc}。") from exc
-    sample = text[:20000]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
-    return [[c.strip() for c in row] for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-
-
-def _sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
-    """Every sheet of a workbook (or the one 'sheet' of a CSV) as text rows."""
+        raise TableError(path, f"文件打不开（{exc.strerror or exc}）") from exc
+    if not data:
+        raise TableError(path, "文件是空的（0字节）")
     if path.suffix.lower() in CSV_SUFFIXES:
-        return [(path.stem, _csv_rows(path))]
+        return _text_table(path, data)
     from coverage_xl.read import UnreadableError, open_workbook
 
     try:
         wb = open_workbook(path)
     except UnreadableError as exc:
-        raise InputError(f"无法读取“{path.name}”：{exc}。") from exc
+        if b"\x00" not in data and data[:2] != b"PK" and not data.lstrip().startswith(b"<"):
+            try:
+                return _text_table(path, path.read_bytes())
+            except TableError:
+                pass
+        raise TableError(path, str(exc)) from exc
     out = []
     for name in wb.sheet_names:
         try:
-            rows = wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        except Exception:  # a chart sheet or a broken sheet: not a table
-            continue
-        out.append((name, [[cell_text(v) for v in row] for row in rows]))
-    return out
+            out.append((name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)))
+        except Exception as exc:  # calamine raises several error types; all mean "cannot read"
+            raise TableError(path, f"工作表“{name}”无法读取（{exc}）") from exc
+    return out, None
+
+
+def _sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet of a workbook (or the one 'sheet' of a CSV) as text rows."""
+    sheets, _ = raw_sheets(path)
+    return [(name, [[cell_text(v) for v in row] for row in rows]) for name, rows in sheets]
 
 
 def _matches(key: str, candidates: Sequence[str], parts: Sequence[str] = ()) -> bool:
