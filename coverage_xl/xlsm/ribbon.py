@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 from coverage_xl.errors import CoverageError
+from coverage_xl.paths import templates_dir
 
 CUSTOMUI14_NS = "http://schemas.microsoft.com/office/2009/07/customui"
 CALLBACK_MODULE = "CoverageXL"
 EXCEL_MODULE = "coverage_xl.excel"
 TAB_LABEL = "城乡居保"
-TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES_DIR = templates_dir()
 RIBBON_TEMPLATE = TEMPLATES_DIR / "ribbon" / "customUI14.xml"
 CALLBACK_TEMPLATE = TEMPLATES_DIR / "vba" / f"{CALLBACK_MODULE}.bas"
 
