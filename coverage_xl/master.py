@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.errors import InputError
+from coverage_xl.estimate import ESTIMATOR_SHEET, PARAMS_SHEET, write_estimator_sheet
 from coverage_xl.layout import ANNEX1, ANNEX4, ANNEX5, TOTAL_LABEL
 from coverage_xl.sheets.frame import (
     BODY_FONT,
@@ -43,7 +44,7 @@ HISTORY_SHEET = "调度历史"
 RESULT_SHEET = "校验结果"
 CONF_SHEET = "xlwings.conf"
 SHEET_ORDER = (HELP_SHEET, SETTINGS_SHEET, ANNEX1.sheet_name, ANNEX4.sheet_name, ANNEX5.sheet_name, PROGRESS_SHEET,
-               HISTORY_SHEET, RESULT_SHEET, CONF_SHEET)
+               HISTORY_SHEET, RESULT_SHEET, ESTIMATOR_SHEET, PARAMS_SHEET, CONF_SHEET)
 
 # 单位设置: labelled settings (label in column A, value in column B), then the unit table.
 # The macros find each setting by its label, so a clerk may insert rows without breaking them.
@@ -83,6 +84,9 @@ HELP_LINES: tuple[str, ...] = (
     "【生成通报】按调度结果生成月度通报、督办通知、提醒短信等，放在“单位设置”指定的通报输出文件夹。",
     "【生成单位模板】为14个单位生成带数据校验的摸底明细表模板（不含宏，WPS也能用）。",
     "【打开说明】回到本页。",
+    "",
+    "“测算器”表：输入出生年月和缴费档次，即可看到到60周岁时的个人账户和月养老金（待遇测算，不需要宏）；"
+    "测算所用参数及其文件依据在“测算参数”表，待市局填写的参数请补齐。",
     "",
     "第一次使用：",
     "1. 在“单位设置”表填写摸底表文件夹、参保登记导出、缴费导出的路径，以及各单位的户籍人口数。",
@@ -377,6 +381,8 @@ def master_workbook(units: Sequence[Unit] | None = None, *, survey_dir: str = ""
     write_progress_frame(wb.create_sheet())
     write_history_frame(wb.create_sheet())
     write_result_sheet(wb, [], title=RESULT_SHEET)
+    write_estimator_sheet(wb)  # 测算参数 + 测算器: formulas only, so the estimator works without Python
+    wb.move_sheet(ESTIMATOR_SHEET, offset=-1)  # the clerk's calculator before its parameters
     write_conf(wb.create_sheet(), interpreter_win=interpreter_win, interpreter_mac=interpreter_mac, pythonpath=pythonpath)
     assert tuple(wb.sheetnames) == SHEET_ORDER, wb.sheetnames
     return wb

@@ -20,7 +20,7 @@ from coverage_xl.master import SHEET_ORDER, build_master
 def command(out_path: Path, survey_dir: str, interpreter_win: str, interpreter_mac: str, pythonpath: str) -> None:
     """生成市人社局的汇总总表（.xlsm）：带“城乡居保”选项卡和六个按钮。
 
-    工作表：使用说明、单位设置、附件1、附件4、附件5、进度、调度历史、校验结果、xlwings.conf。
+    工作表：使用说明、单位设置、附件1、附件4、附件5、进度、调度历史、校验结果、测算器、测算参数、xlwings.conf。
     已存在的同名文件另存为 .bak。
     """
     path = build_master(out_path, survey_dir=survey_dir, interpreter_win=interpreter_win,
