@@ -81,7 +81,7 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     survey = out / f"survey_{label}"
     exports = out / f"exports_{label}"
     sizes = unit_sizes(scale)
-    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 3}
+    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 4}
     if not force and _manifest_ok(survey, params) and (exports / synth.PAYMENTS_FILE).exists():
         print(f"{survey}: up to date ({sum(sizes.values()):,} rows)")
         return survey

@@ -44,8 +44,15 @@ def _address_code(born: dt.date, rng: random.Random) -> str:
     return CITY_CODE
 
 
-def make_id(born: dt.date, rng: random.Random, code: str | None = None) -> str:
-    seq = f"{rng.randrange(0, 1000):03d}"
+UNIT_SEQ_SLOTS = 14  # sequence numbers are split by unit so two units never draw the same ID by chance
+
+
+def make_id(born: dt.date, rng: random.Random, code: str | None = None, slot: int | None = None) -> str:
+    """A valid ID; with ``slot`` (0–13) the sequence number is one of that unit's (seq % 14 == slot)."""
+    if slot is None:
+        seq = f"{rng.randrange(0, 1000):03d}"
+    else:
+        seq = f"{slot + UNIT_SEQ_SLOTS * rng.randrange(0, 1000 // UNIT_SEQ_SLOTS):03d}"
     body = (code or _address_code(born, rng)) + born.strftime("%Y%m%d") + seq
     return body + idcard.check_character(body)
 
@@ -78,9 +85,10 @@ def make_people(unit: Unit, n: int, *, seed: int = 0, as_of: dt.date = dt.date(2
         else:
             age = rng.randint(16, 85) if cat != "in_scope" else rng.randint(16, 70)
         born = as_of - dt.timedelta(days=age * 365 + rng.randint(30, 330))
-        pid = make_id(born, rng)
+        slot = (unit.order - 1) % UNIT_SEQ_SLOTS
+        pid = make_id(born, rng, slot=slot)
         while pid in taken or pid[:17] in taken:
-            pid = make_id(born, rng)
+            pid = make_id(born, rng, slot=slot)
         taken.add(pid)
         taken.add(pid[:17])  # a planted checksum error must not collide with someone else either
         village = rng.choice(VILLAGES)
