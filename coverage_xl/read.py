@@ -212,9 +212,15 @@ def read_survey(path: str | Path) -> SurveySheet:
             candidates.append((found[2], visible.get(name, True), name, sheet.start, rows, found))
     if not candidates:
         raise LookupError("no Annex 3 header")
-    candidates.sort(key=lambda c: (c[0], c[1]), reverse=True)
+    # The best header, a visible sheet before a hidden one, then the sheet with more rows.
+    candidates.sort(key=lambda c: (c[0], c[1], len(c[4])), reverse=True)
     _, is_visible, name, (r_off, c_off), rows, (hr, c0, _) = candidates[0]
     mapping, findings = _map_columns(rows, hr, c0, name, r_off, c_off)
+    others = [c[2] for c in candidates[1:] if len(c[4]) > c[5][0] + ANNEX3.header_rows + 1]
+    if others:  # another sheet with the header and rows under it: say so rather than skip it quietly
+        findings.append(Finding("sheet.multiple", sheet=name, details=(
+            ("detail", "、".join(f"“{o}”" for o in others)), ("expected", name))))
+    del candidates
 
     start = hr + ANNEX3.header_rows
     for r in range(hr + 1, min(hr + 5, len(rows))):

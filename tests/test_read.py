@@ -209,3 +209,17 @@ def test_a_single_row_header_without_merged_groups_is_accepted(tmp_path):
     checked = validate_file(_save(wb, tmp_path / "flat.xlsx"), AS_OF)
     assert checked.report.findings == []
     assert checked.report.rows == 1 and checked.people.loc[0, "category"] == "in_scope"
+
+
+def test_a_second_annex3_sheet_with_data_is_reported_not_skipped_quietly(tmp_path):
+    wb = openpyxl.Workbook()
+    write_annex3(wb.active, CAOWEI, _people(3))
+    wb.active.title = "新华村"
+    other = wb.create_sheet("胜利村")
+    write_annex3(other, CAOWEI, [person(name="李四", id=vid(seq="301"))])
+    other.title = "胜利村"
+    report = validate_file(_save(wb, tmp_path / "two.xlsx"), AS_OF).report
+    assert report.sheet == "新华村" and report.rows == 3
+    (f,) = report.findings
+    assert (f.code, f.severity.value) == ("sheet.multiple", "warning")
+    assert "胜利村" in f.message() and "新华村" in f.message()
