@@ -38,6 +38,12 @@ def text_summary(report: Report, *, masked: bool = True, show_info: bool = False
             out.append(f"  [{f.severity.label}] {where} {f.code}：{f.message(masked)}")
         if len(shown) > limit:
             out.append(f"  ……另有 {len(shown) - limit} 条未列出，请用 --format json 或 --annotate 查看全部。")
+    if len(report.files) > 1:
+        unreadable = sum(1 for f in report.files if not f.readable)
+        with_errors = sum(1 for f in report.files if f.readable and f.errors)
+        out.append(f"合计：{len(report.files)} 个文件，{sum(f.rows for f in report.files)} 行；"
+                   f"{with_errors} 个文件有错误，{unreadable} 个文件无法读取，"
+                   f"{len(report.files) - with_errors - unreadable} 个文件校验通过。")
     return "\n".join(out)
 
 
