@@ -17,6 +17,26 @@ from pathlib import Path
 from coverage_xl.errors import OutputError
 
 
+STALE_AFTER_SECONDS = 3600  # a temporary file this old belongs to a run that was killed
+
+
+def sweep_stale_temporaries(target: Path) -> list[Path]:
+    """Remove temporary files that a killed run left beside ``target`` (``.~stem.XXXX.ext`` older than
+    an hour): they are hidden and never read, but they should not pile up in a clerk's folder."""
+    import time
+
+    removed = []
+    now = time.time()
+    for p in target.parent.glob(f".~{target.stem}.*{target.suffix}"):
+        try:
+            if now - p.stat().st_mtime > STALE_AFTER_SECONDS:
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            continue
+    return removed
+
+
 def backup_path(path: Path) -> Path:
     """``master.xlsm`` -> ``master.bak.xlsm`` (same folder, keeps the extension Excel knows)."""
     return path.with_name(f"{path.stem}.bak{path.suffix}")
@@ -31,6 +51,7 @@ def atomic_path(target: str | Path, *, backup: bool = True) -> Iterator[Path]:
     target = Path(target)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
+        sweep_stale_temporaries(target)
         fd, tmp_name = tempfile.mkstemp(prefix=f".~{target.stem}.", suffix=target.suffix, dir=target.parent)
         os.close(fd)
     except OSError as exc:

@@ -275,3 +275,21 @@ def test_dispatch_rerun_same_date_does_not_duplicate_history_and_gives_same_numb
     hist2 = sheet(out, "调度历史")
     assert _rows_on(hist2, dt.date(2020, 9, 30)) == n1
     assert _rows_on(hist2, dt.date(2020, 10, 7)) == n1
+
+
+def test_a_killed_runs_old_temporary_file_is_swept_on_the_next_write(tmp_path):
+    import os
+    import time
+
+    from coverage_xl.atomic import STALE_AFTER_SECONDS, write_text_atomic
+
+    target = tmp_path / "汇总.xlsx"
+    stale = tmp_path / ".~汇总.abc123.xlsx"
+    fresh = tmp_path / ".~汇总.def456.xlsx"  # another run may be writing right now: keep it
+    for p in (stale, fresh):
+        p.write_bytes(b"half written")
+    old = time.time() - STALE_AFTER_SECONDS - 60
+    os.utime(stale, (old, old))
+    write_text_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert not stale.exists() and fresh.exists()
