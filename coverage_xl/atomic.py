@@ -16,7 +16,6 @@ from pathlib import Path
 
 from coverage_xl.errors import OutputError
 
-
 STALE_AFTER_SECONDS = 3600  # a temporary file this old belongs to a run that was killed
 
 
