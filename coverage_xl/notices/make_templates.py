@@ -143,6 +143,10 @@ def _table(doc, headers: Sequence[str], cells: Sequence[str], *, loop: str, end:
     t = doc.add_table(rows=rows, cols=len(headers))
     t.style = "Table Grid"
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
+    if widths:  # the grid columns too: LibreOffice/WPS lay a table out by its grid, Word by its cells
+        t.autofit = False
+        for c, w in enumerate(widths):
+            t.columns[c].width = Cm(w)
     content = [list(headers), [loop] + [""] * (len(headers) - 1), list(cells), [end] + [""] * (len(headers) - 1)]
     if total:
         content.append(list(total))
@@ -181,7 +185,7 @@ def build_bulletin(path: Path) -> None:
            total=("", "全市", "{{ total.task }}", "{{ total.should_cover }}", "{{ total.registered }}",
                   "{{ total.paid }}", "{{ total.unregistered }}", "{{ total.coverage_rate }}",
                   "{{ total.payment_rate }}", "{{ total.done_share }}", ""),
-           size=9, widths=(1.0, 2.6, 1.4, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.5, 1.3))
+           size=9, widths=(0.8, 2.0, 1.5, 1.3, 1.3, 1.3, 1.3, 1.7, 1.7, 1.5, 1.2))  # 15.6 cm: the text width
     _p(doc)
     _p(doc, "三、表扬与通报", bold=True, indent=True)
     _p(doc, "{% if leaders %}{{ leaders_text }}工作推进有力，城乡居保覆盖率位居全市前列，予以通报表扬。"
