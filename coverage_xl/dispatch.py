@@ -4,12 +4,14 @@ progress against the Annex 1 tasks, and the people each unit must follow up.
 The contract (issue 4), per unit, over the counted survey files:
 
 - 3 应覆盖人数 = rows in scope (``category == 'in_scope'``; the same count as Annex 4 column 4);
-- 4 已登记 = of those, rows whose ID is in a registration export;
-- 5 已缴费 = of those registered (so 5 ⊆ 4), rows whose ID has a counted payment: a row of a payment
-  export whose year is the campaign year and whose amount is above zero. An in-scope person who paid
-  but is missing from the registration exports is *not* in column 5; they are counted in the summary
-  (``paid_not_registered``) so the two systems can be reconciled;
-- 6 = 3 − 4; 7 覆盖率 = 4 / 3; 8 参保缴费率 = 5 / 4 (numbers; a zero denominator gives no value).
+- 4 已登记 = of those, rows whose person is registered (:func:`coverage_xl.exports.person_facts`: a
+  registration row whose 参保状态 is not terminated);
+- 5 已缴费 = of those registered (so 5 ⊆ 4), rows whose person has a payment that counts (amount > 0,
+  缴费年度 the campaign year or 缴费日期 in it). An in-scope person who paid but is not registered is
+  *not* in column 5; they are counted in the summary (``paid_not_registered``);
+- 6 = 3 − 4; 7 覆盖率 = 4 / 3; 8 参保缴费率 = 5 ÷ 应缴费人数, where 应缴费人数 (``payers_due``) =
+  4 − people drawing a pension who did not pay; the setting ``payment_rate = "registered"``
+  (:mod:`coverage_xl.counting`) gives the plain 5 / 4. A zero denominator gives no value.
 - A unit without a counted survey file has empty counts (as in Annex 4) and its reason as remark.
 
 Rows are counted, not distinct IDs, exactly as Annex 4 counts them (a person listed twice is counted
@@ -31,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from coverage_xl import exports as ex
+from coverage_xl.counting import RATE_REGISTERED, Counting, load_counting
 from coverage_xl.layout import ANNEX5, IN_SCOPE, TOTAL_LABEL
 from coverage_xl.progress import Milestone, build_progress, load_milestones
 from coverage_xl.survey import SurveyBatch, load_batch
@@ -54,7 +57,14 @@ class DispatchSummary:
     registration_ids: int = 0  # distinct IDs over all registration exports
     payment_files: int = 0
     payment_rows: int = 0
-    payment_rows_counted: int = 0  # campaign year and amount > 0
+    payment_rows_counted: int = 0  # amount > 0, year or date in the campaign year
+    payment_rows_by_date_only: int = 0  # of those, counted by the payment date alone (补缴 of earlier years)
+    payment_basis: str = ""  # which columns decided: 缴费年度和缴费日期 / 仅缴费年度 / 仅缴费日期, per file
+    unknown_statuses: dict[str, int] = field(default_factory=dict)  # 参保状态 not in the vocabulary: rows
+    drawing: int = 0  # in-scope rows registered and drawing a pension
+    drawing_unpaid: int = 0  # of those, without a counted payment (out of the payment-rate denominator)
+    payers_due: int = 0  # 应缴费人数 = registered − drawing_unpaid
+    rate_basis: str = ""  # the payment-rate setting (coverage_xl.counting)
     payment_rows_other_year: int = 0
     payment_rows_not_positive: int = 0  # campaign year, amount zero, negative or unreadable
     paid_ids: int = 0  # distinct IDs with a counted payment
@@ -80,11 +90,17 @@ class DispatchSummary:
             ("摸底人数", self.survey_rows), ("应覆盖人数", self.in_scope),
             ("参保登记导出：文件/行/身份证号", f"{self.registration_files}/{self.registration_rows}/{self.registration_ids}"),
             ("缴费导出：文件/行", f"{self.payment_files}/{self.payment_rows}"),
-            ("计入的缴费行（本年度且金额>0）", self.payment_rows_counted),
+            ("缴费认定依据", self.payment_basis or "（无缴费导出）"),
+            ("计入的缴费行（金额>0，缴费年度或缴费日期在本年度）", self.payment_rows_counted),
+            ("其中按缴费日期计入（往年补缴、一次性补缴在本年度缴纳）", self.payment_rows_by_date_only),
             ("非本年度缴费行（不计入）", self.payment_rows_other_year),
             ("本年度金额为0或负数的行（不计入）", self.payment_rows_not_positive),
             ("导出中身份证号为空/格式不对的行", f"{self.export_blank_ids}/{self.export_bad_ids}"),
             ("已登记人数", self.registered), ("其中已缴费人数", self.paid), ("未登记人数", self.unregistered),
+            ("其中领取待遇人数（已登记）", self.drawing), ("领取待遇且未缴费人数", self.drawing_unpaid),
+            ("应缴费人数", self.payers_due), ("参保缴费率口径", self.rate_basis),
+            ("未知参保状态（按已登记计）", "、".join(f"{k}（{v}行）" for k, v in sorted(self.unknown_statuses.items()))
+             or "无"),
             ("登记导出中不在摸底表的人数（未计入）", self.registered_not_in_survey),
             ("缴费导出中不在摸底表的人数（未计入）", self.paid_not_in_survey),
             ("已登记但摸底为不属于覆盖范围的人数", self.registered_out_of_scope),
@@ -97,12 +113,13 @@ class DispatchResult:
     annex5: pd.DataFrame  # ANNEX5 keys; index: unit names in Annex 1 order, then 合计; a rate is NaN when
     # its denominator is zero (an empty cell in the sheet)
     progress: pd.DataFrame  # coverage_xl.progress.PROGRESS_COLUMNS, one row per unit
-    people: pd.DataFrame  # counted survey people + in_scope, registered, paid (bool)
+    people: pd.DataFrame  # counted survey people + in_scope, registered, drawing, has_payment, paid (bool)
     summary: DispatchSummary
     batch: SurveyBatch
     exports: list[ex.ExportFile]
     milestones: list[Milestone]
     unmatched: pd.DataFrame  # export IDs not in the survey: columns id, kind
+    counting: Counting = field(default_factory=Counting)
 
     @property
     def as_of(self) -> dt.date:
@@ -120,9 +137,10 @@ class DispatchResult:
         return self.annex5.loc[TOTAL_LABEL]
 
     def registered_unpaid(self, unit: str | None = None) -> pd.DataFrame:
-        """In-scope people registered without a counted payment (缴费提醒)."""
+        """In-scope people registered without a counted payment (缴费提醒); people drawing a pension
+        are covered and not expected to pay, so they are not reminded."""
         p = self.people
-        sel = p["in_scope"] & p["registered"] & ~p["paid"]
+        sel = p["in_scope"] & p["registered"] & ~p["paid"] & ~p["drawing"]
         if unit is not None:
             sel &= p["unit"] == unit
         return p[sel]
@@ -146,13 +164,13 @@ def _keys(ids: pd.Series) -> pd.Series:
     return ids
 
 
-def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None]
-              ) -> list[ex.ExportFile]:
+def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None],
+              statuses: dict[str, str]) -> list[ex.ExportFile]:
     files = []
     for path in ex.export_files(paths):
         step(path)
         try:
-            f = ex.read_export(path, kind)
+            f = ex.read_export(path, kind, summary.campaign_year, statuses=statuses)
         except ex.ExportError as exc:
             summary.problems.append(str(exc))
             continue
@@ -161,42 +179,50 @@ def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, 
     return files
 
 
-def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[str, str] | None = None,
-                 counted: set[str] | None = None) -> pd.DataFrame:
-    """Annex 5 rows from the matched people table (columns unit, in_scope, registered, paid).
+COUNTS = ("should_cover", "registered", "paid", "drawing_unpaid")
+EXTRA_KEYS = ("drawing_unpaid", "payers_due")  # beyond the Annex 5 columns: the payment-rate denominator
 
+
+def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[str, str] | None = None,
+                 counted: set[str] | None = None, *, rate_basis: str = "") -> pd.DataFrame:
+    """Annex 5 rows from the matched people table (columns unit, in_scope, registered, paid and,
+    optionally, drawing).
+
+    ``payers_due`` (应缴费人数) = registered − registered people drawing a pension who did not pay;
+    column 8 = paid ÷ payers_due, or paid ÷ registered when ``rate_basis`` is ``"registered"``.
     A unit without a counted survey file (``counted`` given and the unit not in it) has empty counts
     and rates, as in Annex 4 — not zeros, which would read as "nobody left to register"; its remark
     says why. The 合计 row adds up the counted units."""
     remarks = remarks or {}
     scope = people[people["in_scope"]]
+    drawing = scope["drawing"] if "drawing" in scope else pd.Series(False, index=scope.index)
     g = pd.DataFrame({
         "should_cover": scope.groupby("unit").size(),
         "registered": scope[scope["registered"]].groupby("unit").size(),
         "paid": scope[scope["registered"] & scope["paid"]].groupby("unit").size(),
+        "drawing_unpaid": scope[scope["registered"] & drawing & ~scope["paid"]].groupby("unit").size(),
     })
     rows = []
     for u in units:
         if counted is not None and u.name not in counted:
-            rows.append((u.name, u.code, u.full_name, None, None, None, remarks.get(u.name, "未报送")))
+            rows.append((u.name, u.code, u.full_name, None, None, None, None, remarks.get(u.name, "未报送")))
             continue
         c = g.loc[u.name] if u.name in g.index else None
-        should = int(c["should_cover"]) if c is not None and pd.notna(c["should_cover"]) else 0
-        reg = int(c["registered"]) if c is not None and pd.notna(c["registered"]) else 0
-        paid = int(c["paid"]) if c is not None and pd.notna(c["paid"]) else 0
-        rows.append((u.name, u.code, u.full_name, should, reg, paid, remarks.get(u.name, "")))
-    frame = pd.DataFrame(rows, columns=["name", "code", "region", "should_cover", "registered", "paid", "remark"])
-    for k in ("should_cover", "registered", "paid"):
+        got = [int(c[k]) if c is not None and pd.notna(c[k]) else 0 for k in COUNTS]
+        rows.append((u.name, u.code, u.full_name, *got, remarks.get(u.name, "")))
+    frame = pd.DataFrame(rows, columns=["name", "code", "region", *COUNTS, "remark"])
+    for k in COUNTS:
         frame[k] = pd.array(frame[k], dtype="Int64")
-    total = frame[["should_cover", "registered", "paid"]].sum(skipna=True)
-    frame.loc[len(frame)] = [TOTAL_LABEL, TOTAL_LABEL, "", int(total["should_cover"]), int(total["registered"]),
-                             int(total["paid"]), ""]
+    total = frame[list(COUNTS)].sum(skipna=True)
+    frame.loc[len(frame)] = [TOTAL_LABEL, TOTAL_LABEL, "", *(int(total[k]) for k in COUNTS), ""]
     frame["unregistered"] = frame["should_cover"] - frame["registered"]
+    frame["payers_due"] = frame["registered"] - frame["drawing_unpaid"]
     frame["coverage_rate"] = [rate(r, s) for r, s in zip(frame["registered"], frame["should_cover"], strict=True)]
-    frame["payment_rate"] = [rate(p, r) for p, r in zip(frame["paid"], frame["registered"], strict=True)]
+    denominator = frame["registered"] if rate_basis == RATE_REGISTERED else frame["payers_due"]
+    frame["payment_rate"] = [rate(p, r) for p, r in zip(frame["paid"], denominator, strict=True)]
     frame = frame.set_index("name")
     frame.index.name = None
-    return frame[list(ANNEX5.keys)]
+    return frame[[*ANNEX5.keys, *EXTRA_KEYS]]
 
 
 def rate(numerator: object, denominator: object) -> float:
@@ -208,12 +234,19 @@ def rate(numerator: object, denominator: object) -> float:
 
 def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], registrations: Iterable[str | Path],
                  payments: Iterable[str | Path], as_of: dt.date | None = None, campaign_year: int | None = None,
-                 *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None
+                 *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None,
+                 counting: Counting | None = None, statuses: dict[str, str] | str | Path | None = None
                  ) -> DispatchResult:
     """Load the survey (unless a :class:`SurveyBatch` is given), read every export once, match.
 
-    An export that cannot be used is reported in ``summary.problems`` (Chinese, naming the file) and
-    the others are still used; it never raises for bad input files."""
+    ``counting``: the bureau's choices (payment-rate denominator, progress definition; default
+    ``data/counting.toml``). ``statuses``: the 参保状态 vocabulary or a CSV path (default
+    ``data/registration_statuses.csv``). An export that cannot be used is reported in
+    ``summary.problems`` (Chinese, naming the file) and the others are still used; it never raises
+    for bad input files."""
+    counting = counting or load_counting()
+    if not isinstance(statuses, dict):
+        statuses = ex.load_statuses(statuses)
     as_of = as_of or dt.date.today()
     year = campaign_year or as_of.year
     registrations, payments = list(registrations), list(payments)
@@ -233,36 +266,37 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
                 progress(kind, path.name, done[0], n_exports)
         return _step
 
-    reg_files = _read_all(registrations, ex.REGISTRATION, summary, step(ex.REGISTRATION))
-    pay_files = _read_all(payments, ex.PAYMENT, summary, step(ex.PAYMENT))
-
-    empty = pd.Series(dtype=object)
-    reg_ids = pd.concat([f.frame["id"] for f in reg_files] or [empty], ignore_index=True)
-    reg_ids = pd.Index(reg_ids[reg_ids != ""].unique())
-    paid_parts, other_year, not_positive = [], 0, 0
-    for f in pay_files:
-        ok = ex.counted_payments(f, year)
-        in_year = (f.frame["year"] == year).fillna(False).astype(bool)
-        other_year += int((~in_year).sum())
-        not_positive += int((in_year & ~ok & (f.frame["id"] != "")).sum())
-        paid_parts.append(f.frame.loc[ok, "id"])
-        summary.payment_rows_counted += int(ok.sum())
-    paid_ids = pd.Index(pd.concat(paid_parts or [empty], ignore_index=True).unique())
+    reg_files = _read_all(registrations, ex.REGISTRATION, summary, step(ex.REGISTRATION), statuses)
+    pay_files = _read_all(payments, ex.PAYMENT, summary, step(ex.PAYMENT), statuses)
+    facts = ex.person_facts(reg_files, pay_files, year, statuses=statuses)
+    t = facts.table
+    reg_ids = t.index[t["registered"]]
+    paid_ids = t.index[t["has_payment"]]
 
     summary.registration_files, summary.payment_files = len(reg_files), len(pay_files)
     summary.registration_rows = sum(f.rows for f in reg_files)
     summary.payment_rows = sum(f.rows for f in pay_files)
     summary.registration_ids, summary.paid_ids = len(reg_ids), len(paid_ids)
-    summary.payment_rows_other_year, summary.payment_rows_not_positive = other_year, not_positive
+    summary.payment_rows_counted = sum(f.rows_counted for f in pay_files)
+    summary.payment_rows_by_date_only = sum(f.rows_counted_by_date_only for f in pay_files)
+    summary.payment_rows_other_year = sum(f.rows_other_year for f in pay_files)
+    summary.payment_rows_not_positive = sum(f.rows_not_positive for f in pay_files)
+    summary.payment_basis = "；".join(f"{f.path.name}：{f.basis}" for f in pay_files)
+    for f in reg_files:
+        for k, v in f.unknown_statuses.items():
+            summary.unknown_statuses[k] = summary.unknown_statuses.get(k, 0) + v
     summary.export_blank_ids = sum(f.blank_ids for f in reg_files + pay_files)
     summary.export_bad_ids = sum(f.bad_ids for f in reg_files + pay_files)
+    summary.rate_basis = ("第5列÷第4列" if counting.payment_rate == RATE_REGISTERED
+                          else "第5列÷应缴费人数（第4列−领取待遇且未缴费人数）")
 
     people = batch.people()
     people["match_id"] = _keys(people["id"])
     has_id = people["match_id"] != ""
     people["in_scope"] = (people["category"] == IN_SCOPE).fillna(False).astype(bool)
-    people["registered"] = has_id & people["match_id"].isin(reg_ids)
-    people["paid"] = has_id & people["match_id"].isin(paid_ids)
+    known = facts.of(people["match_id"])
+    for col in ex.COLUMNS:
+        people[col] = has_id & known[col].to_numpy()
 
     survey_ids = pd.Index(people.loc[has_id, "match_id"].unique())
     reg_out = reg_ids.difference(survey_ids)
@@ -270,7 +304,7 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     scope_ids = pd.Index(people.loc[has_id & people["in_scope"], "match_id"].unique())
     summary.registered_not_in_survey, summary.paid_not_in_survey = len(reg_out), len(pay_out)
     summary.registered_out_of_scope = len(reg_ids.intersection(survey_ids).difference(scope_ids))
-    summary.paid_not_registered = int((people["in_scope"] & people["paid"] & ~people["registered"]).sum())
+    summary.paid_not_registered = int((people["in_scope"] & people["has_payment"] & ~people["registered"]).sum())
     unmatched = pd.concat([pd.DataFrame({"id": reg_out, "kind": ex.REGISTRATION}),
                            pd.DataFrame({"id": pay_out.difference(reg_out), "kind": ex.PAYMENT})], ignore_index=True)
 
@@ -278,10 +312,12 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     summary.unit_problems = batch.unit_problems()
     summary.missing_units = [u.name for u in batch.missing_units()]
     annex5 = annex5_frame(people, batch.units, summary.unit_problems,
-                          counted={f.unit.name for f in batch.counted if f.unit})
+                          counted={f.unit.name for f in batch.counted if f.unit}, rate_basis=counting.payment_rate)
     tot = annex5.loc[TOTAL_LABEL]
     summary.in_scope, summary.registered = int(tot["should_cover"]), int(tot["registered"])
     summary.paid, summary.unregistered = int(tot["paid"]), int(tot["unregistered"])
+    summary.drawing_unpaid, summary.payers_due = int(tot["drawing_unpaid"]), int(tot["payers_due"])
+    summary.drawing = int((people["in_scope"] & people["registered"] & people["drawing"]).sum())
 
     if milestones is None or isinstance(milestones, str | Path):
         milestones = load_milestones(year, milestones)
@@ -293,7 +329,8 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
         "paid": annex5["paid"].drop(TOTAL_LABEL).fillna(0),
     })
     prog = build_progress(counts, as_of, milestones=milestones, units=batch.units)
-    return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched)
+    return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
+                          counting)
 
 
 def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: str = "", contact: str = "",

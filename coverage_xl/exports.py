@@ -1,46 +1,65 @@
-"""Read the registration and payment exports (数据比对) the dispatch table is matched against.
+"""Read the registration and payment exports (数据比对) and say, per person, what they establish.
 
-The pension business system exports who is registered (参保登记); the tax bureau exports who has
-paid (缴费). They arrive as xlsx, xls (sometimes split over several sheets at 65,536 rows) or CSV,
-and CSV from government systems is usually GBK/GB18030, sometimes UTF-8 with a BOM. Nothing about
-them is fixed except that a person is keyed by the ID number, so every column is found by its header:
+The pension business system exports who is registered (参保登记, with a 参保状态); the tax bureau
+exports who has paid (缴费). They arrive as xlsx, xls (sometimes split over several sheets at 65,536
+rows) or CSV, and CSV from government systems is usually GBK/GB18030, sometimes UTF-8 with a BOM.
+Nothing about them is fixed except that a person is keyed by the ID number, so every column is found
+by its header: the ID (:data:`~coverage_xl.tables.ID_HEADERS`), the status (:data:`STATUS_HEADERS`),
+the payment year (:data:`YEAR_HEADERS`), the payment date (:data:`DATE_HEADERS`), the amount.
 
-- the ID column: 公民身份号码, 身份证号码, 证件号码, 身份证号 … (:data:`ID_HEADERS`, first match wins);
-- the payment year: 缴费年度 (or 所属年度 …), else the year of 缴费日期 / 缴费时间 (a date cell, text such
-  as 2020-08-15 or 2020年8月15日, or a number such as 20200815 or 202008);
-- the amount: 实缴金额, 缴费金额, 金额 ….
+The counting contract (issue 13; ``docs/dispatch.md``), applied by :func:`person_facts`:
 
-IDs are normalised with :func:`coverage_xl.idcard.normalise` (the validator's rule: full-width digits,
-spaces, lowercase x) and legacy 15-digit numbers are turned into 18 digits, so the same person matches
-however each system typed the number. Each export is read once; the result is a small DataFrame.
+- **registered**: at least one registration row whose 参保状态 is not a terminated status. The status
+  vocabulary is data (``data/registration_statuses.csv``: registered / drawing / terminated); an
+  unknown status counts as registered and is named in a warning; a file without a status column counts
+  every row as registered (with a warning).
+- **drawing** (待遇领取): a non-terminated registration row whose status means drawing a pension.
+- **paid**: registered, plus a payment row with amount > 0 whose 缴费年度/所属年度 is the campaign year
+  *or* whose 缴费日期 falls in the campaign year (补缴 of earlier years and 一次性补缴 paid this year
+  count; a 补缴 paid in an earlier year does not). A file with both columns uses both; with one, that
+  one (:attr:`ExportFile.basis` says which). A file without an amount column counts by year/date alone.
+
+Exports can be large (a 10-million-row payments CSV), so they are streamed: CSV through pandas
+``read_csv(chunksize=…, usecols=…)``, workbooks row by row through python-calamine; only the ID and
+the needed fields are kept, and each file is reduced at once to its distinct IDs. IDs are normalised
+with :func:`coverage_xl.idcard.normalise` and legacy 15-digit numbers become 18 digits, so the same
+person matches however each system typed the number.
 
 A file that cannot be used raises :class:`ExportError` whose Chinese message names the file.
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
 import datetime as dt
 import re
-from collections.abc import Iterable, Sequence
+import warnings as _warnings
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from coverage_xl import idcard
-from coverage_xl.errors import InputError
+from coverage_xl.errors import InputError, ParameterError
 from coverage_xl.layout import header_key
-from coverage_xl.tables import CSV_SUFFIXES, ID_HEADERS, TableError, raw_sheets
+from coverage_xl.tables import CSV_ENCODINGS, CSV_SUFFIXES, ID_HEADERS, csv_delimiter, csv_rows
 
 REGISTRATION = "registration"
 PAYMENT = "payment"
 KIND_LABELS = {REGISTRATION: "参保登记", PAYMENT: "缴费"}
 
 # Header texts, most specific first. Compared after header_key() (no spaces, full-width brackets).
-YEAR_HEADERS: tuple[str, ...] = ("缴费年度", "所属年度", "费款所属年度", "缴费年份", "征收年度", "参保年度", "年度")
+STATUS_HEADERS: tuple[str, ...] = ("参保状态", "人员参保状态", "个人参保状态", "参保人员状态", "人员状态", "状态")
+YEAR_HEADERS: tuple[str, ...] = (
+    "缴费年度", "所属年度", "费款所属年度", "缴费年份", "征收年度", "参保年度", "费款所属期", "年度",
+)
 DATE_HEADERS: tuple[str, ...] = (
-    "缴费日期", "缴费时间", "入账日期", "到账日期", "征收日期", "实缴日期", "缴款日期", "费款所属期",
+    "缴费日期", "缴费时间", "入账日期", "到账日期", "征收日期", "实缴日期", "缴款日期",
 )
 AMOUNT_HEADERS: tuple[str, ...] = (
     "实缴金额", "缴费金额", "个人缴费金额", "实缴金额合计", "缴费额", "个人缴费", "金额", "缴费金额（元）",
@@ -49,10 +68,19 @@ AMOUNT_HEADERS: tuple[str, ...] = (
 HEADER_SCAN_ROWS = 20  # the header must be within the first rows (a title or date line may come first)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = CSV_SUFFIXES
+CHUNK_ROWS = 200_000  # rows per streamed chunk: bounds memory whatever the file's size
+
+# Meanings of a 参保状态 in data/registration_statuses.csv.
+LIVE = "registered"
+DRAWING = "drawing"
+TERMINATED = "terminated"
+MEANINGS = (LIVE, DRAWING, TERMINATED)
+BASIS_BOTH, BASIS_YEAR, BASIS_DATE = "缴费年度和缴费日期", "仅缴费年度", "仅缴费日期"
 
 _NUM_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\d{2,4})?(?!\d)|(?<!\d)((?:19|20)\d{2})\s*[-/.年]")
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
+_SPACES = re.compile(r"\s+")
 
 
 class ExportError(InputError):
@@ -65,13 +93,52 @@ class ExportError(InputError):
         super().__init__(f"{KIND_LABELS.get(kind, '')}导出文件“{self.path.name}”无法使用：{reason}")
 
 
+# --------------------------------------------------------------------------- status vocabulary
+
+
+def status_key(value: object) -> str:
+    """A 参保状态 cell as compared with the vocabulary: text without any spaces ('' when blank)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return _SPACES.sub("", str(value)).replace("\u3000", "")
+
+
+def load_statuses(path: str | Path | None = None) -> dict[str, str]:
+    """The 参保状态 vocabulary: status text → registered / drawing / terminated.
+
+    From the packaged ``data/registration_statuses.csv`` or a bureau-edited copy (UTF-8 CSV with the
+    columns status, meaning[, note]); a bad line is a :class:`ParameterError` naming it."""
+    if path is None:
+        source = "data/registration_statuses.csv"
+        text = resources.files("coverage_xl").joinpath(source).read_text(encoding="utf-8")
+    else:
+        source = str(path)
+        try:
+            text = Path(path).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ParameterError(f"参保状态对照表“{source}”无法读取：{exc}") from exc
+    out: dict[str, str] = {}
+    for n, row in enumerate(csv.DictReader(text.splitlines()), start=2):
+        status, meaning = status_key(row.get("status")), (row.get("meaning") or "").strip()
+        if not status or meaning not in MEANINGS:
+            raise ParameterError(f"参保状态对照表“{source}”第{n}行无法识别：应为“参保状态,含义”，含义为 "
+                                 f"{' / '.join(MEANINGS)} 之一。")
+        out[status] = meaning
+    if not out:
+        raise ParameterError(f"参保状态对照表“{source}”没有任何状态。")
+    return out
+
+
+# --------------------------------------------------------------------------- one export as read
+
+
 @dataclass
 class ExportFile:
-    """One export as read: a frame of (id, year, amount) rows and what was found on the way.
+    """One export, reduced to its distinct IDs and the counts a clerk needs to trust it.
 
-    ``frame`` columns: ``id`` (match key: normalised, 15→18 digits; '' when blank), ``valid`` (an
-    18-digit shaped number), and for payments ``year`` (Int64, <NA> when unknown) and ``amount``
-    (float, NaN when unknown)."""
+    ``frame`` has one row per distinct well-formed ID (sorted): for a registration export the columns
+    ``id``, ``registered`` (a non-terminated row), ``drawing`` (a non-terminated drawing row); for a
+    payment export ``id`` only — the people with a payment that counts in ``campaign_year``."""
 
     path: Path
     kind: str
@@ -79,22 +146,28 @@ class ExportFile:
     sheets: list[str] = field(default_factory=list)
     encoding: str | None = None  # CSV only
     id_header: str = ""
+    status_header: str = ""
     year_header: str = ""
+    date_header: str = ""
     amount_header: str = ""
+    rows: int = 0
+    blank_ids: int = 0
+    bad_ids: int = 0  # not an 18-character ID shape (e.g. a number Excel rounded to 15 digits)
+    status_counts: dict[str, int] = field(default_factory=dict)  # registration rows per status text
+    unknown_statuses: dict[str, int] = field(default_factory=dict)  # not in the vocabulary: rows
+    campaign_year: int | None = None  # payments
+    rows_counted: int = 0  # payments that count (amount > 0, year or date in the campaign year)
+    rows_counted_by_date_only: int = 0  # of those, counted by the date alone (补缴 of an earlier year)
+    rows_other_year: int = 0
+    rows_not_positive: int = 0  # campaign year, amount zero, negative or unreadable
     warnings: list[str] = field(default_factory=list)
 
     @property
-    def rows(self) -> int:
-        return len(self.frame)
-
-    @property
-    def blank_ids(self) -> int:
-        return int((self.frame["id"] == "").sum())
-
-    @property
-    def bad_ids(self) -> int:
-        """Rows whose ID is not an 18-character ID shape (e.g. a number Excel rounded to 15 digits)."""
-        return int(((self.frame["id"] != "") & ~self.frame["valid"]).sum())
+    def basis(self) -> str:
+        """Which payment columns decided (缴费年度和缴费日期 / 仅缴费年度 / 仅缴费日期)."""
+        if self.year_header and self.date_header:
+            return BASIS_BOTH
+        return BASIS_YEAR if self.year_header else BASIS_DATE if self.date_header else ""
 
 
 # --------------------------------------------------------------------------- cell parsing
@@ -191,17 +264,7 @@ def parse_amount(value: object) -> float | None:
         return None
 
 
-# --------------------------------------------------------------------------- raw rows
-
-
-def _sheets(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]]]], str | None]:
-    """Every sheet's rows as Python values, or the CSV rows with the encoding used (tables.raw_sheets)."""
-    if not path.is_file():
-        raise ExportError(path, kind, "文件不存在")
-    try:
-        return raw_sheets(path)
-    except TableError as exc:
-        raise ExportError(path, kind, exc.reason) from exc
+# --------------------------------------------------------------------------- streaming the rows
 
 
 def _find_column(keys: Sequence[str], wanted: Iterable[str]) -> int | None:
@@ -223,7 +286,7 @@ def _find_id_column(keys: Sequence[str]) -> int | None:
     return None
 
 
-def _header(rows: list[list[Any]]) -> tuple[int, int, list[str]] | None:
+def _header(rows: Sequence[Sequence[Any]]) -> tuple[int, int, list[str]] | None:
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         keys = [header_key(v) if isinstance(v, str) else "" for v in row]
         c = _find_id_column(keys)
@@ -232,81 +295,350 @@ def _header(rows: list[list[Any]]) -> tuple[int, int, list[str]] | None:
     return None
 
 
+ChunkReader = Callable[[int, list[int]], Iterator[pd.DataFrame]]  # (header row, columns) → data chunks
+
+
+def _csv_encoding(path: Path) -> str | None:
+    """The first of CSV_ENCODINGS that decodes the whole file strictly, checked block by block."""
+    for enc in CSV_ENCODINGS:
+        decoder = codecs.getincrementaldecoder(enc)("strict")
+        try:
+            with path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    decoder.decode(block)
+            decoder.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _csv_source(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]], ChunkReader]], str]:
+    enc = _csv_encoding(path)
+    if enc is None:
+        raise ExportError(path, kind, "文字编码无法识别（既不是 UTF-8 也不是 GBK/GB18030），请用 Excel 打开后另存为 .xlsx 再试")
+    with path.open("rb") as fh:
+        head = fh.read(1 << 18)
+    text = head.decode(enc, errors="ignore")
+    lines = text.splitlines()[:HEADER_SCAN_ROWS + 1]
+    if len(head) == 1 << 18:
+        lines = lines[:-1] if len(lines) > 1 else lines  # the last line may be cut
+    head_text = "\n".join(lines)
+    sep = csv_delimiter(head_text)
+    head_rows = csv_rows(head_text)
+
+    def read(header_row: int, cols: list[int]) -> Iterator[pd.DataFrame]:
+        width = max([len(r) for r in head_rows] + [max(cols) + 1])
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")  # ragged rows: extra fields are dropped, short ones padded
+            reader = pd.read_csv(path, encoding=enc, sep=sep, header=None, names=range(width), index_col=False,
+                                 skiprows=header_row + 1, usecols=cols, dtype=str, keep_default_na=False,
+                                 na_filter=False, chunksize=CHUNK_ROWS, engine="c")
+            with reader:
+                yield from reader
+
+    return [(path.stem, head_rows, read)], enc
+
+
+def _workbook_source(path: Path, kind: str) -> list[tuple[str, list[list[Any]], ChunkReader]]:
+    from coverage_xl.read import UnreadableError, open_workbook
+
+    try:
+        wb = open_workbook(path)
+    except UnreadableError as exc:
+        raise ExportError(path, kind, str(exc)) from exc
+    out = []
+    for name in wb.sheet_names:
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            head = []
+            for row in sheet.iter_rows():
+                head.append(row)
+                if len(head) >= HEADER_SCAN_ROWS:
+                    break
+        except Exception as exc:  # calamine raises several error types; all mean "cannot read"
+            raise ExportError(path, kind, f"工作表“{name}”无法读取（{exc}）") from exc
+
+        def read(header_row: int, cols: list[int], sheet=sheet) -> Iterator[pd.DataFrame]:
+            batch: list[list[Any]] = []
+            for i, row in enumerate(sheet.iter_rows()):
+                if i <= header_row:
+                    continue
+                n = len(row)
+                batch.append([row[c] if c < n else "" for c in cols])
+                if len(batch) >= CHUNK_ROWS:
+                    yield pd.DataFrame(batch, columns=cols, dtype=object)
+                    batch = []
+            if batch:
+                yield pd.DataFrame(batch, columns=cols, dtype=object)
+
+        out.append((name, head, read))
+    return out
+
+
+def _sources(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]], ChunkReader]], str | None]:
+    """Every sheet of the export as (name, first rows, chunk reader), and the CSV encoding."""
+    if not path.is_file():
+        raise ExportError(path, kind, "文件不存在")
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(512)
+    except OSError as exc:
+        raise ExportError(path, kind, f"文件打不开（{exc.strerror or exc}）") from exc
+    if not start:
+        raise ExportError(path, kind, "文件是空的（0字节）")
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return _csv_source(path, kind)
+    try:
+        return _workbook_source(path, kind), None
+    except ExportError:
+        if b"\x00" not in start and start[:2] != b"PK" and not start.lstrip().startswith(b"<"):
+            try:
+                return _csv_source(path, kind)  # a text export a system named .xls
+            except ExportError:
+                pass
+        raise
+
+
+def _blank(col: pd.Series) -> pd.Series:
+    return col.isna() | (col.astype(str).str.strip() == "")
+
+
+def _years(col: pd.Series) -> pd.Series:
+    """:func:`parse_year` over a column, vectorised for the usual text forms (2020, 2020-08-15)."""
+    out = pd.Series(pd.NA, index=col.index, dtype="Int64")
+    text = col.map(lambda v: type(v) is str)
+    if text.any():
+        s = col[text].str.strip()
+        num = pd.to_numeric(s, errors="coerce")
+        whole = num.notna() & (num >= 1900) & (num <= 2100) & (num % 1 == 0)
+        out[whole[whole].index] = num[whole].astype("int64")
+        rest = s[~whole]
+        dated = rest.str.slice(4, 5).isin(("-", "/", ".", "年")) & rest.str.slice(0, 4).str.isdigit() \
+            & rest.str.slice(0, 2).isin(("19", "20"))
+        out[dated[dated].index] = rest[dated].str.slice(0, 4).astype("int64")
+        other = rest[~dated & (rest != "")]
+        if len(other):
+            out[other.index] = pd.array(other.map(parse_year).tolist(), dtype="Int64")
+    if (~text).any():
+        out[text[~text].index] = pd.array(col[~text].map(parse_year).tolist(), dtype="Int64")
+    return out
+
+
+def _amounts(col: pd.Series) -> pd.Series:
+    """:func:`parse_amount` over a column (NaN when unreadable), vectorised for plain numbers."""
+    num = pd.to_numeric(col.where(col.map(lambda v: type(v) is str or type(v) is float or type(v) is int)),
+                        errors="coerce")
+    rest = num.isna() & ~_blank(col)
+    if rest.any():
+        num[rest] = [float("nan") if a is None else a for a in col[rest].map(parse_amount)]
+    return num.astype("float64")
+
+
+class _Reducer:
+    """Folds the chunks of one export into distinct IDs and counts."""
+
+    def __init__(self, export: ExportFile, statuses: dict[str, str], year: int | None) -> None:
+        self.f, self.statuses, self.year = export, statuses, year
+        self.registered: set[str] = set()
+        self.drawing: set[str] = set()
+        self.seen: set[str] = set()
+        self.paid: set[str] = set()
+        self.status_counts: Counter[str] = Counter()
+
+    def add(self, chunk: pd.DataFrame, c_id: int, c_status: int | None, c_year: int | None, c_date: int | None,
+            c_amount: int | None) -> None:
+        f = self.f
+        keys = chunk[c_id].map(match_key)
+        others = [c for c in chunk.columns if c != c_id]
+        empty = keys == ""
+        if empty.any() and others:  # a blank line in the export
+            for c in others:
+                empty &= _blank(chunk[c])
+        keep = ~empty
+        lead = keys.str.slice(0, 1)
+        maybe_header = (keys != "") & ~lead.str.isdigit()
+        if maybe_header.any():  # a repeated header line (page break in a printed export)
+            keep &= ~keys.where(maybe_header, "").map(
+                lambda k: bool(k) and _find_id_column([header_key(k)]) is not None)
+        if not keep.all():
+            chunk, keys = chunk[keep], keys[keep]
+        f.rows += len(keys)
+        has_id = keys != ""
+        valid = keys.str.match(_ID_SHAPE)
+        f.blank_ids += int((~has_id).sum())
+        f.bad_ids += int((has_id & ~valid).sum())
+        if f.kind == REGISTRATION:
+            self.seen.update(keys[valid])
+            if c_status is None:
+                self.registered.update(keys[valid])
+                return
+            status = chunk[c_status].map(status_key)
+            self.status_counts.update(status.value_counts().to_dict())
+            meaning = status.map(self.statuses)
+            live = meaning.ne(TERMINATED) | meaning.isna()
+            self.registered.update(keys[valid & live])
+            self.drawing.update(keys[valid & meaning.eq(DRAWING)])
+            return
+        this = pd.Series(False, index=keys.index)
+        by_year = None
+        if c_year is not None:
+            by_year = _years(chunk[c_year]).eq(self.year).fillna(False).astype(bool)
+            this |= by_year
+        if c_date is not None:
+            this |= _years(chunk[c_date]).eq(self.year).fillna(False).astype(bool)
+        positive = _amounts(chunk[c_amount]).gt(0) if c_amount is not None else pd.Series(True, index=keys.index)
+        counted = valid & this & positive
+        f.rows_counted += int(counted.sum())
+        if by_year is not None and c_date is not None:
+            f.rows_counted_by_date_only += int((counted & ~by_year).sum())
+        f.rows_other_year += int((has_id & ~this).sum())
+        f.rows_not_positive += int((has_id & this & ~positive).sum())
+        self.paid.update(keys[counted])
+
+    def finish(self) -> None:
+        f = self.f
+        if f.kind == REGISTRATION:
+            ids = sorted(self.seen)
+            f.frame = pd.DataFrame({"id": pd.Series(ids, dtype=object)})
+            f.frame["registered"] = f.frame["id"].isin(self.registered)
+            f.frame["drawing"] = f.frame["id"].isin(self.drawing)
+            f.status_counts = dict(self.status_counts)
+            f.unknown_statuses = {s: n for s, n in self.status_counts.items() if s and s not in self.statuses}
+            if f.unknown_statuses:
+                named = "、".join(f"“{s}”（{n}行）" for s, n in sorted(f.unknown_statuses.items()))
+                f.warnings.append(f"{f.path.name}：参保状态 {named} 不在参保状态对照表中，按已登记计入"
+                                  "（如应另行处理，请在对照表中补充）")
+        else:
+            f.frame = pd.DataFrame({"id": pd.Series(sorted(self.paid), dtype=object)})
+
+
 # --------------------------------------------------------------------------- public
 
 
-def read_export(path: str | Path, kind: str) -> ExportFile:
-    """Read one registration (``kind='registration'``) or payment (``kind='payment'``) export.
+def read_export(path: str | Path, kind: str, year: int | None = None, *, statuses: dict[str, str] | None = None
+                ) -> ExportFile:
+    """Read one registration (``kind='registration'``) or payment (``kind='payment'``, ``year`` = the
+    campaign year) export, streamed chunk by chunk, into an :class:`ExportFile`.
 
     All sheets carrying an ID header are used (an .xls export split over several sheets); sheets
     without one (a cover or notes sheet) are skipped. Raises :class:`ExportError` when the file cannot
     be opened or no sheet has an ID column, or (payments) no year or date column."""
     if kind not in KIND_LABELS:
         raise ValueError(kind)
+    if kind == PAYMENT and year is None:
+        raise ValueError("a payment export is read for a campaign year")
     path = Path(path)
-    ids: list[str] = []
-    years: list[int | None] = []
-    amounts: list[float | None] = []
-    used: list[str] = []
-    id_header = year_header = amount_header = ""
-    warnings: list[str] = []
-    checked: list[bool] = []  # per row: the sheet had an amount column
-    sheets, encoding = _sheets(path, kind)
-    for name, rows in sheets:
-        found = _header(rows)
+    statuses = load_statuses() if statuses is None else statuses
+    sources, encoding = _sources(path, kind)
+    f = ExportFile(path, kind, pd.DataFrame(), encoding=encoding, campaign_year=year if kind == PAYMENT else None)
+    reducer = _Reducer(f, statuses, year)
+    for name, head, read in sources:
+        found = _header(head)
         if found is None:
             continue
         hr, c_id, keys = found
-        id_header = id_header or keys[c_id]
-        c_year = c_date = c_amount = None
-        if kind == PAYMENT:
+        f.id_header = f.id_header or keys[c_id]
+        c_status = c_year = c_date = c_amount = None
+        if kind == REGISTRATION:
+            c_status = _find_column(keys, STATUS_HEADERS)
+            if c_status is None:
+                f.warnings.append(f"{path.name}（{name}）没有参保状态列：每一行都按已登记计入")
+            else:
+                f.status_header = f.status_header or keys[c_status]
+        else:
             c_year = _find_column(keys, YEAR_HEADERS)
-            c_date = _find_column(keys, DATE_HEADERS) if c_year is None else None
+            c_date = _find_column(keys, DATE_HEADERS)
             c_amount = _find_column(keys, AMOUNT_HEADERS)
             if c_year is None and c_date is None:
                 raise ExportError(path, kind, f"工作表“{name}”找不到缴费年度或缴费日期列（表头应含“缴费年度”或“缴费日期”）")
-            year_header = year_header or keys[c_year if c_year is not None else c_date]
+            f.year_header = f.year_header or (keys[c_year] if c_year is not None else "")
+            f.date_header = f.date_header or (keys[c_date] if c_date is not None else "")
             if c_amount is None:
-                msg = f"{path.name}（{name}）没有缴费金额列：按缴费年度计入，未核对金额"
-                if msg not in warnings:
-                    warnings.append(msg)
+                f.warnings.append(f"{path.name}（{name}）没有缴费金额列：按缴费年度/日期计入，未核对金额")
             else:
-                amount_header = amount_header or keys[c_amount]
-        used.append(name)
-        width = max(c for c in (c_id, c_year, c_date, c_amount) if c is not None) + 1
-        for row in rows[hr + 1:]:
-            if len(row) < width:
-                row = list(row) + [""] * (width - len(row))
-            key = match_key(row[c_id])
-            if key == "" and all(v in ("", None) for v in row):
-                continue  # a blank line
-            if key and not key[0].isdigit() and _find_id_column([header_key(key)]) is not None:
-                continue  # a repeated header line (page break in a printed export)
-            ids.append(key)
-            if kind == PAYMENT:
-                years.append(parse_year(row[c_year if c_year is not None else c_date]))
-                amounts.append(parse_amount(row[c_amount]) if c_amount is not None else None)
-                checked.append(c_amount is not None)
-    if not used:
+                f.amount_header = f.amount_header or keys[c_amount]
+        f.sheets.append(name)
+        cols = sorted({c for c in (c_id, c_status, c_year, c_date, c_amount) if c is not None})
+        try:
+            for chunk in read(hr, cols):
+                reducer.add(chunk, c_id, c_status, c_year, c_date, c_amount)
+        except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+            raise ExportError(path, kind, f"工作表“{name}”无法读取（{exc}）") from exc
+    if not f.sheets:
         raise ExportError(path, kind, "找不到身份证号码列（表头应为“身份证号码”“公民身份号码”或“证件号码”等，须在前"
                                       f"{HEADER_SCAN_ROWS}行内）")
-    frame = pd.DataFrame({"id": pd.Series(ids, dtype=object)})
-    frame["valid"] = frame["id"].str.match(_ID_SHAPE) if len(frame) else pd.Series(dtype=bool)
-    if kind == PAYMENT:
-        frame["year"] = pd.array(years, dtype="Int64")
-        frame["amount"] = pd.array([float("nan") if a is None else a for a in amounts], dtype="float64")
-        frame["amount_checked"] = pd.array(checked, dtype=bool)
-    return ExportFile(path, kind, frame, used, encoding, id_header, year_header, amount_header, warnings)
+    reducer.finish()
+    return f
 
 
-def counted_payments(export: ExportFile, year: int) -> pd.Series:
-    """Boolean per row of a payment export: the year is the campaign year and the amount is above
-    zero (a file without an amount column counts by year alone; a row with an unreadable amount
-    does not count). Refund rows are not netted against payments: any qualifying row counts."""
-    f = export.frame
-    in_year = (f["year"] == year).fillna(False).astype(bool)
-    positive = (f["amount"] > 0) | ~f["amount_checked"]
-    return in_year & positive & (f["id"] != "")
+@dataclass
+class PersonFacts:
+    """What the exports establish per person (see :func:`person_facts`).
+
+    ``table``: index = canonical ID (18 characters, legacy 15-digit numbers converted), one row per
+    person in any export; bool columns ``registered``, ``drawing``, ``has_payment`` (a payment that
+    counts in ``year``, registered or not) and ``paid`` (= registered and has_payment: Annex 5 col 5)."""
+
+    table: pd.DataFrame
+    year: int
+    registration_files: list[ExportFile]
+    payment_files: list[ExportFile]
+
+    def of(self, ids: Iterable[str]) -> pd.DataFrame:
+        """The facts of the given match keys, in their order; people in no export are all False."""
+        ids = pd.Index(list(ids), dtype=object)
+        return self.table.reindex(ids, fill_value=False)
+
+    @property
+    def basis(self) -> str:
+        """The payment columns used, over all payment files (for the run summary)."""
+        used = sorted({f.basis for f in self.payment_files if f.basis})
+        return "；".join(used)
+
+
+COLUMNS = ("registered", "drawing", "has_payment", "paid")
+
+
+def person_facts(registrations: Iterable[ExportFile | str | Path], payments: Iterable[ExportFile | str | Path],
+                 year: int, *, statuses: dict[str, str] | None = None) -> PersonFacts:
+    """THE counting rule of registrations and payments, per person — one place for dispatch, Annex 5,
+    the notices, the follow-up lists and the ledger, so they can never disagree.
+
+    ``registrations``/``payments`` are :class:`ExportFile` objects already read, or paths (read here;
+    an unusable path raises :class:`ExportError`). ``year`` is the campaign year. Per ID:
+
+    - ``registered``: at least one registration row whose 参保状态 is not terminated (终止参保, 注销,
+      参保终止, 已注销 — the vocabulary in ``data/registration_statuses.csv``; an unknown status counts);
+    - ``drawing``: a non-terminated row whose status means drawing a pension (待遇领取/领取待遇);
+    - ``has_payment``: a payment row with amount > 0 whose 缴费年度 is ``year`` or whose 缴费日期 is in
+      ``year`` (both columns used when the file has both; else the one it has);
+    - ``paid`` = registered and has_payment (Annex 5 column 5).
+
+    >>> facts = person_facts([], [], 2020)
+    >>> facts.of(["430981196501010011"]).loc["430981196501010011"].tolist()
+    [False, False, False, False]
+    """
+    statuses = load_statuses() if statuses is None else statuses
+    regs = [r if isinstance(r, ExportFile) else read_export(r, REGISTRATION, statuses=statuses)
+            for r in registrations]
+    pays = [p if isinstance(p, ExportFile) else read_export(p, PAYMENT, year, statuses=statuses) for p in payments]
+    for p in pays:
+        if p.campaign_year != year:
+            raise ValueError(f"{p.path.name} was read for {p.campaign_year}, not {year}")
+    empty = pd.Series(dtype=object)
+    seen = pd.concat([r.frame["id"] for r in regs] or [empty], ignore_index=True)
+    live = pd.concat([r.frame.loc[r.frame["registered"], "id"] for r in regs] or [empty], ignore_index=True)
+    drawing = pd.concat([r.frame.loc[r.frame["drawing"], "id"] for r in regs] or [empty], ignore_index=True)
+    payers = pd.concat([p.frame["id"] for p in pays] or [empty], ignore_index=True)
+    index = pd.Index(pd.concat([seen, payers], ignore_index=True).unique(), dtype=object).sort_values()
+    table = pd.DataFrame(index=index)
+    table["registered"] = index.isin(live)
+    table["drawing"] = index.isin(drawing) & table["registered"]
+    table["has_payment"] = index.isin(payers)
+    table["paid"] = table["registered"] & table["has_payment"]
+    table.index.name = "id"
+    return PersonFacts(table, year, regs, pays)
 
 
 def export_files(paths: Iterable[str | Path]) -> list[Path]:

@@ -81,12 +81,16 @@ def decode_text(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-def csv_rows(text: str) -> list[list[str]]:
-    """Split CSV text, guessing the delimiter (, tab ; |) from the first lines."""
+def csv_delimiter(text: str) -> str:
+    """The delimiter (, tab ; |) of CSV text, by count over its first lines."""
     first_lines = text[:20000].splitlines()[:HEADER_SCAN_ROWS]
     counts = {d: sum(line.count(d) for line in first_lines) for d in (",", "\t", ";", "|")}
-    delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """Split CSV text, guessing the delimiter (, tab ; |) from the first lines."""
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=csv_delimiter(text)))
 
 
 def _text_table(path: Path, data: bytes) -> tuple[list[tuple[str, list[list[Any]]]], str]:
