@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -303,20 +302,3 @@ def check(result: Annex4Result) -> None:
         problems.append("4 + 5 ≠ 读取行数 − 分类有误行数")
     if problems:
         raise CountCheckError("附件4 自检失败（程序错误，请报告）：" + "；".join(problems))
-
-
-def write_workbook(result: Annex4Result, out_path: str | Path, *, inputs_label: str | Path | None = None,
-                   reporter: str = "") -> Path:
-    """Write 附件4, 重复人员 and 汇总记录 into ``out_path`` (new, or an existing master workbook whose
-    other sheets are kept); never into one of the batch's input files."""
-    from coverage_xl.sheets.annex4 import write_annex4
-    from coverage_xl.sheets.output import write_owned_sheets
-    from coverage_xl.sheets.runlog import DUPLICATES_SHEET, RUNLOG_SHEET, write_duplicates, write_runlog
-
-    out = Path(out_path)
-    builders = {
-        ANNEX4.sheet_name: lambda ws: write_annex4(ws, result, reporter=reporter) and None,
-        DUPLICATES_SHEET: lambda ws: write_duplicates(ws, result) and None,
-        RUNLOG_SHEET: lambda ws: write_runlog(ws, result, inputs=inputs_label, output=out) and None,
-    }
-    return write_owned_sheets(out, builders, inputs=[f.path for f in result.batch.files])

@@ -19,8 +19,8 @@ twice in 3 and, if registered, twice in 4, so 6 = 3 − 4 always holds). Export 
 counted survey file are ignored for the table and counted in the summary.
 
 :func:`run_dispatch` is the one entry point (CLI, Excel macro, notices); it never imports click or
-rich. :func:`write_dispatch` puts the sheets into a workbook, :mod:`coverage_xl.followup` writes the
-per-unit lists.
+rich. :func:`coverage_xl.jobs.dispatch.write_dispatch` puts the sheets into a workbook,
+:mod:`coverage_xl.followup` writes the per-unit lists.
 """
 
 from __future__ import annotations
@@ -331,33 +331,3 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     prog = build_progress(counts, as_of, milestones=milestones, units=batch.units)
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
                           counting)
-
-
-def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: str = "", contact: str = "",
-                   unit_text: str | None = None) -> Path:
-    """Write 附件5, 进度 and 调度历史 into ``out_path`` (usually the master workbook), keeping every
-    other sheet. The history is read from the existing file first; this run's date replaces any rows
-    of the same date. The output may not be one of the input files (InputError)."""
-    from coverage_xl.sheets.annex5 import write_annex5
-    from coverage_xl.sheets.history import (
-        HISTORY_SHEET,
-        history_rows,
-        merge_history,
-        read_history,
-        write_history,
-    )
-    from coverage_xl.sheets.output import write_owned_sheets
-    from coverage_xl.sheets.progress import PROGRESS_SHEET, write_progress
-
-    out_path = Path(out_path)
-    history = merge_history(read_history(out_path), history_rows(result))
-    builders = {
-        ANNEX5.sheet_name: lambda ws: write_annex5(ws, result.annex5, day=result.as_of, reporter=reporter,
-                                                   contact=contact, unit_text=unit_text),
-        PROGRESS_SHEET: lambda ws: write_progress(ws, result.progress, as_of=result.as_of,
-                                                  milestones=result.milestones),
-        HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
-    }
-    inputs = [f.path for f in result.batch.files] + [f.path for f in result.exports]
-    write_owned_sheets(out_path, builders, inputs=inputs)
-    return out_path

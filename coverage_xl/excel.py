@@ -234,12 +234,12 @@ def _write_results(book: Any, reports: Sequence[Any]) -> None:
     copy_sheet(ws, book, RESULT_SHEET)
 
 
-def _survey_from_sheet(book: Any, sheet: Any, folder: Path) -> Any:
-    """Read the sheet as the validator reads a file: its values go into a temporary .xlsx at the same
-    cells (types kept: text stays text, numbers stay numbers), read back by the one Annex 3 reader."""
+def _check_sheet(book: Any, sheet: Any, folder: Path, as_of: dt.date) -> Any:
+    """Validate the sheet as the validator checks a file: its values go into a temporary .xlsx at the
+    same cells (types kept: text stays text, numbers stay numbers), checked by :func:`validate_file`."""
     import openpyxl
 
-    from coverage_xl.read import read_survey
+    from coverage_xl.validate import validate_file
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(sheet.name)
@@ -248,12 +248,13 @@ def _survey_from_sheet(book: Any, sheet: Any, folder: Path) -> Any:
     stem = Path(str(book.name)).stem or "当前工作簿"
     tmp = folder / f"{stem}.xlsx"
     wb.save(tmp)
-    try:
-        survey = read_survey(tmp)
-    except LookupError:
+    checked = validate_file(tmp, as_of)
+    if checked.survey is None:
         raise InputError(f"当前工作表“{sheet.name}”不是附件3摸底明细表（找不到“行政代码、行政区划、姓名、身份证号码……”表头）。"
-                         "请先切换到要校验的工作表。") from None
-    return replace(survey, path=Path(str(book.fullname)))
+                         "请先切换到要校验的工作表。")
+    checked.report = replace(checked.report, path=Path(str(book.fullname)))
+    checked.survey = replace(checked.survey, path=checked.report.path)
+    return checked
 
 
 def _counts_text(reports: Sequence[Any]) -> str:
@@ -268,14 +269,10 @@ def _counts_text(reports: Sequence[Any]) -> str:
 @macro
 def validate_current(book: Any) -> str:
     """校验当前表: check the active sheet as it is on screen, mark the cells, list the findings."""
-    from coverage_xl.validate import validate_survey
-
     sheet = book.sheets.active
-    _status(book, f"正在读取“{sheet.name}”……")
+    _status(book, f"正在读取并校验“{sheet.name}”……")
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:
-        survey = _survey_from_sheet(book, sheet, Path(d))
-    _status(book, "正在校验……")
-    checked = validate_survey(survey, _as_of(book))
+        checked = _check_sheet(book, sheet, Path(d), _as_of(book))
     report = checked.report
     _status(book, "正在标注有问题的单元格……")
     _clear_marks(book, sheet)
@@ -306,14 +303,14 @@ def consolidate_units(book: Any) -> str:
     """汇总各单位: validate every unit's file, count them into 附件4 (+ 重复人员, 汇总记录, 校验结果)."""
     import openpyxl
 
-    from coverage_xl.consolidate import consolidate, write_workbook
-    from coverage_xl.layout import ANNEX4
-    from coverage_xl.sheets.runlog import DUPLICATES_SHEET, RUNLOG_SHEET
+    from coverage_xl.consolidate import consolidate
+    from coverage_xl.jobs.consolidate import write_workbook
+    from coverage_xl.layout import ANNEX4, DUPLICATES_SHEET, RUNLOG_SHEET
     from coverage_xl.survey import load_batch
 
     settings = read_settings(book)
     as_of = settings.as_of or dt.date.today()
-    paths = settings.survey_paths()
+    paths = settings.survey_paths(output=Path(str(book.fullname)))
     batch = load_batch(paths, as_of, units=settings.unit_list,
                        progress=lambda p, n, total: _status(book, f"正在读取并校验（{n}/{total}）：{p.name}"))
     _status(book, "正在汇总……")
@@ -345,9 +342,9 @@ def make_dispatch(book: Any) -> str:
     """生成调度表: match the survey with the registration/payment exports into 附件5, 进度, 调度历史."""
     import openpyxl
 
-    from coverage_xl.dispatch import run_dispatch, write_dispatch
-    from coverage_xl.layout import ANNEX5
-    from coverage_xl.master import HISTORY_SHEET, PROGRESS_SHEET
+    from coverage_xl.dispatch import run_dispatch
+    from coverage_xl.jobs.dispatch import write_dispatch
+    from coverage_xl.layout import ANNEX5, HISTORY_SHEET, PROGRESS_SHEET
 
     settings = read_settings(book)
     if not settings.registrations and not settings.payments:

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.atomic import atomic_path
+from coverage_xl.layout import UNPAID_SHEET, UNREGISTERED_SHEET
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -37,8 +38,6 @@ from coverage_xl.sheets.frame import (
 if TYPE_CHECKING:
     from coverage_xl.dispatch import DispatchResult
 
-UNREGISTERED_SHEET = "未登记人员"
-UNPAID_SHEET = "登记未缴费人员"
 UNKNOWN_VILLAGE = "（未识别村/社区）"
 # (header, person column or None for a blank to fill in, width)
 LIST_COLUMNS: tuple[tuple[str, str | None, float], ...] = (

@@ -222,6 +222,22 @@ ANNEX_LABEL = "附件{annex}"
 UNIT_LINE_LABELS = ("填报单位：", "填报人：", "联系方式：")
 LAYOUTS = {1: ANNEX1, 3: ANNEX3, 4: ANNEX4, 5: ANNEX5}
 
+# The sheets the tool owns besides the annexes (their ``sheet_name``): a job replaces exactly these
+# in a workbook and keeps every other sheet, and the readers find them by these names. Defined once.
+HELP_SHEET = "使用说明"
+SETTINGS_SHEET = "单位设置"
+PROGRESS_SHEET = "进度"
+HISTORY_SHEET = "调度历史"
+RESULT_SHEET = "校验结果"
+RUNLOG_SHEET = "汇总记录"
+DUPLICATES_SHEET = "重复人员"
+PARAMS_SHEET = "测算参数"
+ESTIMATOR_SHEET = "测算器"
+INSTRUCTIONS_SHEET = "填表说明"
+UNREGISTERED_SHEET = "未登记人员"
+UNPAID_SHEET = "登记未缴费人员"
+CONF_SHEET = "xlwings.conf"
+
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 
 

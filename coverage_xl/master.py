@@ -23,8 +23,21 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.errors import InputError
-from coverage_xl.estimate import ESTIMATOR_SHEET, PARAMS_SHEET, write_estimator_sheet
-from coverage_xl.layout import ANNEX1, ANNEX4, ANNEX5, TOTAL_LABEL
+from coverage_xl.layout import (
+    ANNEX1,
+    ANNEX4,
+    ANNEX5,
+    CONF_SHEET,
+    ESTIMATOR_SHEET,
+    HELP_SHEET,
+    HISTORY_SHEET,
+    PARAMS_SHEET,
+    PROGRESS_SHEET,
+    RESULT_SHEET,
+    SETTINGS_SHEET,
+    TOTAL_LABEL,
+)
+from coverage_xl.sheets.estimator import write_estimator_sheet
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -37,12 +50,6 @@ from coverage_xl.sheets.frame import (
 )
 from coverage_xl.units import CITY_NAME, Unit, default_units
 
-HELP_SHEET = "使用说明"
-SETTINGS_SHEET = "单位设置"
-PROGRESS_SHEET = "进度"
-HISTORY_SHEET = "调度历史"
-RESULT_SHEET = "校验结果"
-CONF_SHEET = "xlwings.conf"
 SHEET_ORDER = (HELP_SHEET, SETTINGS_SHEET, ANNEX1.sheet_name, ANNEX4.sheet_name, ANNEX5.sheet_name, PROGRESS_SHEET,
                HISTORY_SHEET, RESULT_SHEET, ESTIMATOR_SHEET, PARAMS_SHEET, CONF_SHEET)
 
@@ -120,10 +127,11 @@ class Settings:
     def unit_list(self) -> tuple[Unit, ...]:
         return tuple(u.unit for u in self.units) or default_units()
 
-    def survey_paths(self) -> list[Path]:
+    def survey_paths(self, output: Path | None = None) -> list[Path]:
         """The files to consolidate: each unit's own file where given, plus the folder's other files
-        (a folder file whose name contains the name of a unit that has its own file is left out)."""
-        from coverage_xl.validate import spreadsheet_files
+        (a folder file whose name contains the name of a unit that has its own file is left out, and
+        so is ``output``, the master, when it sits in the folder — as the CLI leaves out its output)."""
+        from coverage_xl.survey import input_files
 
         own = [u for u in self.units if u.file is not None]
         paths = [u.file for u in own if u.file is not None]
@@ -134,7 +142,7 @@ class Settings:
             if not self.survey_dir.is_dir():
                 raise InputError(f"“单位设置”中的摸底表文件夹不存在：{self.survey_dir}")
             taken = {p.resolve() for p in paths}
-            for p in spreadsheet_files(self.survey_dir):
+            for p in input_files([self.survey_dir], output):
                 if p.resolve() in taken or any(u.unit.name in p.stem for u in own):
                     continue
                 paths.append(p)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from coverage_xl.codes import RULES, Severity
 from coverage_xl.findings import FileReport, Finding, Report
+from coverage_xl.layout import RESULT_SHEET
 
-RESULT_SHEET = "校验结果"
 RESULT_HEADERS = ("文件", "工作表", "行", "列", "单元格", "字段", "代码", "级别", "内容", "问题及修改方法")
 FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 MAX_LISTED = 200  # findings listed per file in the text summary; the rest are counted

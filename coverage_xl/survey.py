@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from coverage_xl.atomic import backup_path
 from coverage_xl.findings import Finding
+from coverage_xl.layout import RUNLOG_SHEET
 from coverage_xl.units import Unit, default_units
 from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
 
@@ -130,6 +132,32 @@ def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
             if progress:
                 progress(path, n, total)
             yield fut.result()
+
+
+def _is_previous_output(path: Path) -> bool:
+    """An earlier output of this job (it has our 汇总记录 sheet), not a unit's submission."""
+    if not path.exists():
+        return False
+    try:
+        from python_calamine import CalamineWorkbook
+
+        return RUNLOG_SHEET in CalamineWorkbook.from_path(str(path)).sheet_names
+    except Exception:  # unreadable: certainly not something we may skip silently
+        return False
+
+
+def input_files(paths: Iterable[Path], out: Path | None) -> list[Path]:
+    """Every spreadsheet named, or inside a named folder. The output (and its backup) is left out
+    only when it is an earlier output of this job found in a folder; a unit's submission stays an
+    input, so that writing over it is refused. The CLI and the Excel button (whose output is the
+    master itself) both find their inputs here."""
+    skip = {out.resolve(), backup_path(out).resolve()} if out is not None and _is_previous_output(out) else set()
+    files: list[Path] = []
+    for p in paths:
+        for f in spreadsheet_files(p) if p.is_dir() else [p]:
+            if (p.is_file() or f.resolve() not in skip) and f not in files:
+                files.append(f)
+    return files
 
 
 def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None = None, *,

@@ -19,14 +19,13 @@ from openpyxl.utils import get_column_letter
 
 from coverage_xl.atomic import write_atomic
 from coverage_xl.errors import InputError
-from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, TOTAL_LABEL
+from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, INSTRUCTIONS_SHEET, TOTAL_LABEL
 from coverage_xl.sheets.annex3 import write_annex3
 from coverage_xl.sheets.frame import FONT_NAME
 from coverage_xl.sheets.validation import TICK, add_input_checks
 from coverage_xl.units import Unit, default_units, find_unit
 
 DEFAULT_ROWS = 1000  # blank rows to type into; more are inserted above 合计 (they inherit the checks)
-INSTRUCTIONS_SHEET = "填表说明"
 FILE_PATTERN = "{name}_摸底明细表.xlsx"
 
 INSTRUCTIONS: tuple[str, ...] = (

@@ -10,7 +10,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from coverage_xl.dispatch import DispatchResult, run_dispatch, write_dispatch
+from coverage_xl.dispatch import DispatchResult, run_dispatch
+from coverage_xl.jobs.dispatch import write_dispatch
 from coverage_xl.notices import NoticeRun, render_notices
 
 AS_OF = dt.date(2020, 9, 30)

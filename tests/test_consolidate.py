@@ -18,7 +18,8 @@ from conftest import libreoffice_convert
 from python_calamine import CalamineWorkbook
 
 from coverage_xl.cli import main
-from coverage_xl.consolidate import CountCheckError, check, consolidate, write_workbook
+from coverage_xl.consolidate import CountCheckError, check, consolidate
+from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.survey import load_batch
 from coverage_xl.units import default_units
 

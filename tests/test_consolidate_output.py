@@ -15,8 +15,9 @@ from openpyxl.styles import Font
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
-from coverage_xl.consolidate import consolidate, write_workbook
+from coverage_xl.consolidate import consolidate
 from coverage_xl.errors import InputError
+from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.sheets.output import write_owned_sheets
 from coverage_xl.survey import load_batch
 

@@ -16,10 +16,11 @@ import pytest
 from cliutil import cli
 from python_calamine import CalamineWorkbook
 
-from coverage_xl.dispatch import run_dispatch, write_dispatch
+from coverage_xl.dispatch import run_dispatch
 from coverage_xl.errors import ParameterError
-from coverage_xl.followup import UNPAID_SHEET, UNREGISTERED_SHEET, village_of, write_followup_lists
-from coverage_xl.layout import ANNEX5, TOTAL_LABEL
+from coverage_xl.followup import village_of, write_followup_lists
+from coverage_xl.jobs.dispatch import write_dispatch
+from coverage_xl.layout import ANNEX5, TOTAL_LABEL, UNPAID_SHEET, UNREGISTERED_SHEET
 from coverage_xl.progress import LAGGING, ON_TRACK, build_progress, load_milestones
 from coverage_xl.synth import make_id, write_sample_folder
 from coverage_xl.units import default_units

@@ -12,7 +12,8 @@ import pytest
 from lo_helpers import convert, needs_soffice
 from test_dispatch import AS_OF, build_world
 
-from coverage_xl.dispatch import run_dispatch, write_dispatch
+from coverage_xl.dispatch import run_dispatch
+from coverage_xl.jobs.dispatch import write_dispatch
 from coverage_xl.layout import TOTAL_LABEL
 
 pytestmark = [pytest.mark.libreoffice, needs_soffice]
@@ -78,7 +79,7 @@ def test_charts_survive_a_libreoffice_round_trip(written, tmp_path):
     assert "lineChart" in combo  # the milestone line stayed with the columns
     assert any("lineChart" in x and "barChart" not in x for x in xml)
     # and the round-tripped workbook still carries the history LibreOffice read
-    from coverage_xl.sheets.history import read_history
+    from coverage_xl.history import read_history
 
     assert sorted(set(read_history(again)["date"])) == [AS_OF, dt.date(2020, 10, 9)]
 

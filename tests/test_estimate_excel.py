@@ -22,13 +22,12 @@ from coverage_xl.estimate import (
     DEFAULT_PARAMS_PATH,
     ESTIMATOR_INPUT_CELLS,
     ESTIMATOR_RESULT_CELLS,
-    ESTIMATOR_SHEET,
     ESTIMATOR_WARNING_CELLS,
-    PARAMS_SHEET,
     ROW_FIELDS,
     estimate,
     load_params,
 )
+from coverage_xl.layout import ESTIMATOR_SHEET, PARAMS_SHEET
 
 
 def bureau_params(tmp_path: Path):
@@ -51,7 +50,7 @@ def bureau_params(tmp_path: Path):
 def build(path: Path, params=None, inputs: dict | None = None) -> Path:
     wb = Workbook()
     wb.active.title = "封面"  # the estimator is not the first sheet in the master workbook either
-    from coverage_xl.estimate import write_estimator_sheet
+    from coverage_xl.sheets.estimator import write_estimator_sheet
 
     write_estimator_sheet(wb, params)
     if inputs:

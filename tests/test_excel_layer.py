@@ -17,8 +17,8 @@ import xlwings_standin as standin
 
 from coverage_xl import excel
 from coverage_xl.consolidate import consolidate
-from coverage_xl.layout import ANNEX3, ANNEX4, ANNEX5
-from coverage_xl.master import RESULT_SHEET, SETTINGS_SHEET, master_workbook
+from coverage_xl.layout import ANNEX3, ANNEX4, ANNEX5, RESULT_SHEET, SETTINGS_SHEET
+from coverage_xl.master import master_workbook
 from coverage_xl.report import RESULT_HEADERS
 from coverage_xl.survey import load_batch
 from coverage_xl.synth import make_people, plant_errors, write_sample_folder, write_unit_workbook

@@ -143,7 +143,8 @@ def test_olevba_reads_our_callback_module_exactly(master):
 def test_master_survives_a_consolidate_write(tmp_path, master):
     from oletools.olevba import VBA_Parser
 
-    from coverage_xl.consolidate import consolidate, write_workbook
+    from coverage_xl.consolidate import consolidate
+    from coverage_xl.jobs.consolidate import write_workbook
     from coverage_xl.survey import load_batch
     from coverage_xl.synth import write_sample_folder
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from coverage_xl.cli import main
 from coverage_xl.errors import InputError
-from coverage_xl.layout import ANNEX3
+from coverage_xl.layout import ANNEX3, INSTRUCTIONS_SHEET
 from coverage_xl.sheets.validation import (
     conflict_formula,
     id_flag_formula,
@@ -19,7 +19,7 @@ from coverage_xl.sheets.validation import (
     phone_valid_formula,
 )
 from coverage_xl.synth import make_people
-from coverage_xl.templates import INSTRUCTIONS_SHEET, build_templates, new_unit_workbook, template_name
+from coverage_xl.templates import build_templates, new_unit_workbook, template_name
 from coverage_xl.units import default_units, unit_by_name
 from coverage_xl.validate import validate_file
 

@@ -12,43 +12,16 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coverage_xl.atomic import backup_path, write_text_atomic
+from coverage_xl.atomic import write_text_atomic
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
-from coverage_xl.consolidate import Annex4Result, consolidate, write_workbook
+from coverage_xl.consolidate import Annex4Result, consolidate
+from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.layout import TOTAL_LABEL
-from coverage_xl.survey import load_batch
-from coverage_xl.validate import spreadsheet_files
+from coverage_xl.survey import input_files, load_batch
 
 
 def default_output(as_of: dt.date) -> Path:
     return Path(f"附件4_摸底统计表_{as_of:%Y%m%d}.xlsx")
-
-
-def _is_previous_output(path: Path) -> bool:
-    """An earlier output of this job (it has our 汇总记录 sheet), not a unit's submission."""
-    from coverage_xl.sheets.runlog import RUNLOG_SHEET
-
-    if not path.exists():
-        return False
-    try:
-        from python_calamine import CalamineWorkbook
-
-        return RUNLOG_SHEET in CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception:  # unreadable: certainly not something we may skip silently
-        return False
-
-
-def input_files(paths: tuple[Path, ...], out: Path) -> list[Path]:
-    """Every spreadsheet named, or inside a named folder. The output (and its backup) is left out
-    only when it is an earlier output of this job found in a folder; a unit's submission stays an
-    input, so that writing over it is refused."""
-    skip = {out.resolve(), backup_path(out).resolve()} if _is_previous_output(out) else set()
-    files: list[Path] = []
-    for p in paths:
-        for f in spreadsheet_files(p) if p.is_dir() else [p]:
-            if (p.is_file() or f.resolve() not in skip) and f not in files:
-                files.append(f)
-    return files
 
 
 @click.command("consolidate")

@@ -78,7 +78,8 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
     """
     import datetime as dt
 
-    from coverage_xl.dispatch import run_dispatch, write_dispatch
+    from coverage_xl.dispatch import run_dispatch
+    from coverage_xl.jobs.dispatch import write_dispatch
     from coverage_xl.sheets.output import check_not_input
 
     as_of = as_of or dt.date.today()

@@ -1,8 +1,4 @@
-"""The 调度历史 sheet: one row per unit per as-of date, growing by one snapshot per dispatch run.
-
-The history lives in the output workbook itself, so before the sheet is rewritten the previous rows
-are read back from the existing file (:func:`read_history`) and this run's rows replace any rows of
-the same date (:func:`merge_history`): re-running a week never duplicates it.
+"""The 调度历史 sheet: draws the history DataFrame built, read and merged by :mod:`coverage_xl.history`.
 
 Two native Excel charts (openpyxl, so they survive Excel, WPS and LibreOffice without macros):
 the city's coverage rate over the snapshots (line), and the latest snapshot by unit — coverage rate
@@ -12,17 +8,14 @@ The charts read small helper tables to the right of the history, rebuilt on ever
 
 from __future__ import annotations
 
-import datetime as dt
 import math
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coverage_xl.layout import header_key
+from coverage_xl.history import HISTORY_HEADERS
 from coverage_xl.progress import Milestone, due_milestone, next_milestone
 from coverage_xl.sheets.frame import (
     BODY_FONT,
@@ -34,131 +27,20 @@ from coverage_xl.sheets.frame import (
     setup_print,
     stamp,
 )
-from coverage_xl.units import default_units
 
-if TYPE_CHECKING:
-    from coverage_xl.dispatch import DispatchResult
-
-HISTORY_SHEET = "调度历史"
 TITLE = "沅江市城乡居保全覆盖调度历史（一周一调度）"
-# (key, Chinese header, width, number format)
-HISTORY_COLUMNS: tuple[tuple[str, str, float, str | None], ...] = (
-    ("date", "调度日期", 12, "yyyy-mm-dd"), ("code", "行政代码", 11, None), ("unit", "单位", 13, None),
-    ("should_cover", "应覆盖人数", 10, "#,##0"), ("registered", "已登记人数", 10, "#,##0"),
-    ("paid", "已缴费人数", 10, "#,##0"), ("unregistered", "未登记人数", 10, "#,##0"),
-    ("coverage_rate", "覆盖率", 9, "0.00%"), ("payment_rate", "缴费率", 9, "0.00%"),
-    ("task", "任务数", 10, "#,##0"), ("done", "已完成数", 10, "#,##0"), ("done_share", "任务完成进度", 10, "0.00%"),
-    ("milestone_share", "节点要求", 9, "0%"), ("status", "状态", 7, None), ("rank", "排名", 6, None),
-)
-KEYS = tuple(c[0] for c in HISTORY_COLUMNS)
+# key -> (width, number format); HISTORY_COLUMNS: (key, Chinese header, width, number format)
+_FORMATS: dict[str, tuple[float, str | None]] = {
+    "date": (12, "yyyy-mm-dd"), "code": (11, None), "unit": (13, None), "should_cover": (10, "#,##0"),
+    "registered": (10, "#,##0"), "paid": (10, "#,##0"), "unregistered": (10, "#,##0"),
+    "coverage_rate": (9, "0.00%"), "payment_rate": (9, "0.00%"), "task": (10, "#,##0"), "done": (10, "#,##0"),
+    "done_share": (10, "0.00%"), "milestone_share": (9, "0%"), "status": (7, None), "rank": (6, None),
+}
+HISTORY_COLUMNS: tuple[tuple[str, str, float, str | None], ...] = tuple(
+    (key, head, *_FORMATS[key]) for key, head in HISTORY_HEADERS.items())
 HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1
 SIDE_COL = len(HISTORY_COLUMNS) + 2  # helper tables for the charts start here (one blank column between)
-INT_KEYS = ("should_cover", "registered", "paid", "unregistered", "task", "done", "rank")
-FLOAT_KEYS = ("coverage_rate", "payment_rate", "done_share", "milestone_share")
-
-
-def empty_history() -> pd.DataFrame:
-    return pd.DataFrame({k: pd.Series(dtype=object) for k in KEYS})
-
-
-def history_rows(result: DispatchResult) -> pd.DataFrame:
-    """This run's snapshot: one row per unit (Annex 1 order)."""
-    a5 = result.annex5
-    prog = result.progress.set_index("unit")
-    rows = []
-    for u in result.units:
-        a, p = a5.loc[u.name], prog.loc[u.name]
-        rows.append({
-            "date": result.as_of, "code": u.code, "unit": u.name, "should_cover": _int(a["should_cover"]),
-            "registered": _int(a["registered"]), "paid": _int(a["paid"]), "unregistered": _int(a["unregistered"]),
-            "coverage_rate": a["coverage_rate"], "payment_rate": a["payment_rate"], "task": int(p["task"]),
-            "done": int(p["done"]), "done_share": p["done_share"], "milestone_share": p["milestone_share"],
-            "status": p["status"], "rank": int(p["rank"]),
-        })
-    return pd.DataFrame(rows, columns=list(KEYS))
-
-
-def _int(v: object) -> int | None:
-    return None if pd.isna(v) else int(v)
-
-
-def _as_date(v: object) -> dt.date | None:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        s = v.strip()
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"):
-            try:
-                return dt.datetime.strptime(s, fmt).date()
-            except ValueError:
-                continue
-    if isinstance(v, int | float) and 20000 <= v < 80000:  # an Excel serial date
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))
-    return None
-
-
-def read_history(path: str | Path) -> pd.DataFrame:
-    """The history rows already in a workbook (empty when the file or the sheet does not exist).
-
-    Columns are found by their header texts, so a clerk who widened or re-styled the sheet does not
-    lose the history; rows without a readable date are dropped."""
-    path = Path(path)
-    if not path.is_file():
-        return empty_history()
-    from coverage_xl.read import UnreadableError, open_workbook
-
-    try:
-        wb = open_workbook(path)
-        if HISTORY_SHEET not in wb.sheet_names:
-            return empty_history()
-        rows = wb.get_sheet_by_name(HISTORY_SHEET).to_python()
-    except (UnreadableError, Exception):  # an unreadable output is reported when it is written
-        return empty_history()
-    by_header = {header_key(h): k for k, h, _, _ in HISTORY_COLUMNS}
-    start, cols = None, {}
-    for r, row in enumerate(rows[:10]):
-        cols = {}
-        for i, v in enumerate(row[:SIDE_COL - 1]):  # the chart tables to the right are not history
-            key = by_header.get(header_key(v)) if isinstance(v, str) else None
-            if key and key not in cols:
-                cols[key] = i
-        if "date" in cols and "unit" in cols:
-            start = r + 1
-            break
-    if start is None:
-        return empty_history()
-    out = []
-    for row in rows[start:]:
-        day = _as_date(row[cols["date"]]) if cols["date"] < len(row) else None
-        if day is None:
-            continue
-        rec = {k: (row[i] if i < len(row) and row[i] != "" else None) for k, i in cols.items()}
-        rec["date"] = day
-        out.append(rec)
-    frame = pd.DataFrame(out, columns=list(KEYS))
-    for k in INT_KEYS:
-        frame[k] = pd.to_numeric(frame[k], errors="coerce").astype("Int64")
-    for k in FLOAT_KEYS:
-        frame[k] = pd.to_numeric(frame[k], errors="coerce")
-    for k in ("code", "unit", "status"):
-        frame[k] = frame[k].map(lambda v: "" if v is None else (str(int(v)) if isinstance(v, float) else str(v)))
-    return frame
-
-
-def merge_history(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Previous snapshots without the current date(s), plus the current rows; sorted by date, then
-    Annex 1 order (units not in the current list keep their place after the known ones)."""
-    dates = set(current["date"])
-    keep = previous[~previous["date"].isin(dates)] if len(previous) else previous
-    frames = [f for f in (keep, current) if len(f)]
-    merged = pd.concat(frames, ignore_index=True) if frames else empty_history()
-    order = {u.name: u.order for u in default_units()}
-    merged["_o"] = merged["unit"].map(lambda n: order.get(n, 99))
-    merged = merged.sort_values(["date", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
-    return merged
 
 
 def _cell_value(v: object) -> object:

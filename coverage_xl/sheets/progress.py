@@ -24,7 +24,6 @@ from coverage_xl.sheets.frame import (
     setup_print,
 )
 
-PROGRESS_SHEET = "进度"
 TITLE = "沅江市城乡居民养老保险全覆盖任务进度表"
 # (column key, width, number format)
 SHEET_COLUMNS: tuple[tuple[str, float, str | None], ...] = (

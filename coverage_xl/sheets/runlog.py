@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.consolidate import Annex4Result
+from coverage_xl.layout import DUPLICATES_SHEET, RUNLOG_SHEET
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -29,8 +30,6 @@ from coverage_xl.sheets.frame import (
     stamp,
 )
 
-RUNLOG_SHEET = "汇总记录"
-DUPLICATES_SHEET = "重复人员"
 RUNLOG_HEADERS: tuple[tuple[str, float], ...] = (
     ("序号", 6), ("文件名", 30), ("单位", 12), ("大小（字节）", 12), ("SHA-256", 66), ("修改时间", 19),
     ("工作表", 10), ("读取行数", 9), ("错误", 7), ("警告", 7), ("是否计入", 9), ("说明", 48),
