@@ -77,6 +77,16 @@ RULES: dict[str, Rule] = {
              "身份证号码在本表第{detail}行重复出现。同一人只能填一行，请删除重复行或核对号码。"),
         Rule("id.duplicate_cross_unit", W, "与其他单位重复",
              "该身份证号码同时出现在{detail}。请两个单位核实此人应归属哪个单位（由人工确定），另一方删除。"),
+        # --- 归属单位 on the bureau's 重复人员 sheet (cross-unit duplicates)
+        Rule("owner.unknown_unit", E, "归属单位无法识别",
+             "“重复人员”表的归属单位填的是“{value}”，不是本市任何一个单位（或同时像几个单位）。请填写单位名称，"
+             "如“草尾镇”。本次此人仍按各单位上报计入。"),
+        Rule("owner.not_a_place", E, "归属单位不在上报单位之中",
+             "归属单位填的是“{value}”，但此人只由{detail}上报。请在这几个单位中选择一个；本次此人仍按各单位上报计入。"),
+        Rule("owner.conflict", E, "归属单位前后不一",
+             "同一身份证号码的几行归属单位填得不一样（{detail}）。请只保留一个单位；本次此人仍按各单位上报计入。"),
+        Rule("owner.not_duplicate", INFO, "已不再重复",
+             "归属单位填了“{value}”，但本次汇总中此身份证号码已不在两个及以上单位出现，无需再定归属，本格不起作用。"),
         # --- person
         Rule("name.missing", E, "姓名为空", "未填写姓名。请补录与身份证一致的姓名。"),
         Rule("birth.mismatch", E, "出生年月与身份证不符",

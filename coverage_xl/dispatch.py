@@ -14,8 +14,9 @@ The contract (issue 4), per unit, over the counted survey files:
   (:mod:`coverage_xl.counting`) gives the plain 5 / 4. A zero denominator gives no value.
 - A unit without a counted survey file has empty counts (as in Annex 4) and its reason as remark.
 
-Rows are counted, not distinct IDs, exactly as Annex 4 counts them (a person listed twice is counted
-twice in 3 and, if registered, twice in 4, so 6 = 3 − 4 always holds). Export people not in any
+People are counted exactly as Annex 4 counts them (:meth:`SurveyBatch.counted_people`): an ID twice
+in one unit counts once there; an ID in several units counts in each until the bureau's 归属单位
+choice (``owners``, read from the 重复人员 sheet) puts it in one; 6 = 3 − 4 always holds. Export people not in any
 counted survey file are ignored for the table and counted in the summary.
 
 :func:`run_dispatch` is the one entry point (CLI, Excel macro, notices); it never imports click or
@@ -35,6 +36,7 @@ import pandas as pd
 from coverage_xl import exports as ex
 from coverage_xl.counting import RATE_REGISTERED, Counting, load_counting
 from coverage_xl.layout import ANNEX5, IN_SCOPE, TOTAL_LABEL
+from coverage_xl.ownership import OwnerChoices
 from coverage_xl.progress import Milestone, build_progress, load_milestones
 from coverage_xl.survey import SurveyBatch, load_batch
 from coverage_xl.units import Unit
@@ -235,15 +237,16 @@ def rate(numerator: object, denominator: object) -> float:
 def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], registrations: Iterable[str | Path],
                  payments: Iterable[str | Path], as_of: dt.date | None = None, campaign_year: int | None = None,
                  *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None,
-                 counting: Counting | None = None, statuses: dict[str, str] | str | Path | None = None
-                 ) -> DispatchResult:
+                 counting: Counting | None = None, statuses: dict[str, str] | str | Path | None = None,
+                 owners: OwnerChoices | None = None) -> DispatchResult:
     """Load the survey (unless a :class:`SurveyBatch` is given), read every export once, match.
 
     ``counting``: the bureau's choices (payment-rate denominator, progress definition; default
     ``data/counting.toml``). ``statuses``: the 参保状态 vocabulary or a CSV path (default
     ``data/registration_statuses.csv``). An export that cannot be used is reported in
     ``summary.problems`` (Chinese, naming the file) and the others are still used; it never raises
-    for bad input files."""
+    for bad input files. ``owners`` (the 归属单位 choices) apply when the survey is loaded here; a
+    given batch already carries its own."""
     counting = counting or load_counting()
     if not isinstance(statuses, dict):
         statuses = ex.load_statuses(statuses)
@@ -253,7 +256,7 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     n_exports = len(ex.export_files(registrations)) + len(ex.export_files(payments))
     if not isinstance(survey, SurveyBatch):
         cb = (lambda p, n, t: progress("survey", p.name, n, t)) if progress else None
-        survey = load_batch(survey, as_of, progress=cb)
+        survey = load_batch(survey, as_of, progress=cb, owners=owners)
     batch = survey
     summary = DispatchSummary(as_of=as_of, campaign_year=year, survey_files=len(batch.files),
                               counted_files=len(batch.counted))

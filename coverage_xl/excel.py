@@ -298,6 +298,17 @@ def validate_current(book: Any) -> str:
     return head + f"\n有问题的单元格已填色并加批注（红=错误，黄=警告），全部问题见“{RESULT_SHEET}”表。{more}"
 
 
+def _owner_choices(book: Any, settings: Settings) -> Any:
+    """The 归属单位 choices on the book's own 重复人员 sheet (none when it has no such sheet)."""
+    from coverage_xl.layout import DUPLICATES_SHEET
+    from coverage_xl.ownership import OwnerChoices, parse_owner_choices
+
+    if DUPLICATES_SHEET not in sheet_names(book):
+        return OwnerChoices()
+    return parse_owner_choices(sheet_values(book.sheets[DUPLICATES_SHEET]), settings.unit_list,
+                               source=str(getattr(book, "name", "")))
+
+
 @macro
 def consolidate_units(book: Any) -> str:
     """汇总各单位: validate every unit's file, count them into 附件4 (+ 重复人员, 汇总记录, 校验结果)."""
@@ -311,7 +322,7 @@ def consolidate_units(book: Any) -> str:
     settings = read_settings(book)
     as_of = settings.as_of or dt.date.today()
     paths = settings.survey_paths(output=Path(str(book.fullname)))
-    batch = load_batch(paths, as_of, units=settings.unit_list,
+    batch = load_batch(paths, as_of, units=settings.unit_list, owners=_owner_choices(book, settings),
                        progress=lambda p, n, total: _status(book, f"正在读取并校验（{n}/{total}）：{p.name}"))
     _status(book, "正在汇总……")
     result = consolidate(batch)
@@ -355,7 +366,7 @@ def make_dispatch(book: Any) -> str:
         _status(book, f"正在读取{'摸底表' if stage == 'survey' else '导出名单'}（{n}/{total}）：{name}")
 
     result = run_dispatch(settings.survey_paths(), settings.registrations, settings.payments, as_of,
-                          progress=progress)
+                          progress=progress, owners=_owner_choices(book, settings))
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:
         out = Path(d) / "调度.xlsx"
         history = openpyxl.Workbook()  # the book's history so far, so that this run is merged into it

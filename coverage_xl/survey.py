@@ -1,7 +1,14 @@
 """Load a folder of unit submissions: validate each file, assign it to a unit, find what is wrong
 with the folder as a whole (a unit missing, a unit twice, the same person in two units).
 
-Consolidation, dispatch and notices all start here, so every job counts the same people.
+Consolidation, dispatch and notices all start here, so every job counts the same people. Which rows
+of a counted file count in its unit's figures is decided here too (:meth:`SurveyBatch.counted_people`):
+
+* the same ID twice inside one unit counts once there (the first row whose classification is
+  readable, else the first row); the repeat stays an ``id.duplicate`` error finding;
+* an ID reported by several units counts in each of them, until the bureau writes the owning unit
+  into the 归属单位 column of the 重复人员 sheet (:mod:`coverage_xl.ownership`); from then on the
+  person counts only in that unit.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import pandas as pd
 from coverage_xl.atomic import backup_path
 from coverage_xl.findings import Finding
 from coverage_xl.layout import RUNLOG_SHEET
+from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
 from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
 
@@ -42,6 +50,13 @@ class FileRecord:
 class CrossDuplicate:
     id: str
     places: list[tuple[str, str, int]]  # (unit name, file name, Excel row)
+    owner: str | None = None  # the unit chosen in 归属单位; None while undecided (counted in each unit)
+    choice: OwnerChoice | None = None  # where the choice was written
+
+    @property
+    def units(self) -> list[str]:
+        """The units that reported the person, in the order of ``places``, each once."""
+        return list(dict.fromkeys(u for u, _, _ in self.places))
 
 
 @dataclass
@@ -50,14 +65,34 @@ class SurveyBatch:
     units: tuple[Unit, ...]
     as_of: dt.date
     duplicates: list[CrossDuplicate] = field(default_factory=list)
+    owner_findings: list[Finding] = field(default_factory=list)  # about the 归属单位 cells
+    owner_source: str = ""  # the workbook the 归属单位 choices were read from
+    owner_typed: dict[tuple[str, str], str] = field(default_factory=dict)  # (ID, unit) -> 归属单位 as typed
+    given_away: dict[str, frozenset[int]] = field(default_factory=dict)  # file name -> rows owned elsewhere
 
     @property
     def counted(self) -> list[FileRecord]:
         return [f for f in self.files if f.counted]
 
+    def counted_people(self, rec: FileRecord) -> pd.DataFrame:
+        """The rows of one counted file that count in its unit's figures (see the module docstring):
+        rows owned by another unit are left out, then an ID repeated inside the file counts once."""
+        p = rec.checked.people
+        away = self.given_away.get(rec.path.name)
+        if away:
+            p = p[~p["row"].isin(away)]
+        return p[first_of_each_id(p)]
+
+    def row_accounting(self, rec: FileRecord) -> tuple[int, int]:
+        """(rows owned by another unit, repeated rows of an ID already counted in this unit)."""
+        people = rec.checked.people
+        away = self.given_away.get(rec.path.name, frozenset())
+        given = int(people["row"].isin(away).sum()) if away else 0
+        return given, len(people) - given - len(self.counted_people(rec))
+
     def people(self) -> pd.DataFrame:
-        """Everyone in the counted files, with their unit (one row per data row)."""
-        frames = [f.checked.people.assign(unit=f.unit.name, file=f.path.name) for f in self.counted if f.unit]
+        """Everyone counted, with their unit: one row per person and unit (:meth:`counted_people`)."""
+        frames = [self.counted_people(f).assign(unit=f.unit.name, file=f.path.name) for f in self.counted if f.unit]
         if not frames:
             return empty_people().assign(file=pd.Series(dtype=object))
         return pd.concat(frames, ignore_index=True)
@@ -76,6 +111,19 @@ class SurveyBatch:
         for u in self.missing_units():
             out.setdefault(u.name, "未报送")
         return out
+
+
+def first_of_each_id(people: pd.DataFrame) -> pd.Series:
+    """True for the row that counts for each ID of one unit: the first row whose classification is
+    readable (category not None), else the first row. Rows without an ID always count (nobody can
+    tell them apart)."""
+    ids = people["id"].fillna("").astype(str)
+    if not ids[ids != ""].duplicated().any():
+        return pd.Series(True, index=people.index)
+    unreadable = people["category"].isna()
+    order = unreadable.sort_values(kind="stable").index  # readable rows first, file order kept
+    repeat = ids.loc[order].duplicated() & (ids.loc[order] != "")
+    return ~repeat.reindex(people.index)
 
 
 def sha256_of(path: Path) -> str:
@@ -163,7 +211,7 @@ def input_files(paths: Iterable[Path], out: Path | None) -> list[Path]:
 def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None = None, *,
                units: tuple[Unit, ...] | None = None,
                progress: Callable[[Path, int, int], None] | None = None,
-               workers: int | None = None) -> SurveyBatch:
+               workers: int | None = None, owners: OwnerChoices | None = None) -> SurveyBatch:
     """Validate every workbook (a folder or a list of files) and decide which ones are counted.
 
     A file is counted when it was read, its unit was recognised, and no other file claims the same
@@ -173,7 +221,10 @@ def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None =
     most 4; ``COVERAGE_XL_WORKERS=1`` or ``workers=1`` checks them one by one in this process). The
     result is the same either way, in the same order. The raw cells of each sheet are dropped once
     its people table exists: later steps need only the table, and 745,000 rows of cells would
-    otherwise stay in memory."""
+    otherwise stay in memory.
+
+    ``owners`` are the bureau's 归属单位 choices (:func:`coverage_xl.ownership.read_owner_choices`),
+    applied with :func:`apply_owner_choices`."""
     as_of = as_of or dt.date.today()
     units = units or default_units()
     if isinstance(paths, str | Path):
@@ -205,7 +256,36 @@ def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None =
                 r.problem = f"{name}有{len(recs)}个文件（{names}），均未计入，请确认保留哪一个"
     batch = SurveyBatch(records, units, as_of)
     batch.duplicates = find_cross_unit_duplicates(batch)
+    if owners:
+        apply_owner_choices(batch, owners)
     return batch
+
+
+def apply_owner_choices(batch: SurveyBatch, owners: OwnerChoices) -> None:
+    """Count each decided person only in the chosen unit; a choice that cannot apply is a finding
+    (``owner.not_a_place``, ``owner.not_duplicate``) and the person stays counted in each unit."""
+    batch.owner_findings = list(owners.findings)
+    batch.owner_source = owners.source
+    batch.owner_typed = dict(owners.typed)
+    by_id = {d.id: d for d in batch.duplicates}
+    for pid, ch in owners.choices.items():
+        d = by_id.get(pid)
+        where = {"sheet": "重复人员", "row": ch.row, "column": ch.column, "field": "owner", "value": ch.text}
+        if d is None:
+            batch.owner_findings.append(Finding("owner.not_duplicate", **where))
+        elif ch.unit not in d.units:
+            batch.owner_findings.append(Finding("owner.not_a_place", **where,
+                                                details=(("detail", "、".join(d.units)),)))
+        else:
+            d.owner, d.choice = ch.unit, ch
+    away: dict[str, set[int]] = {}
+    for d in batch.duplicates:
+        if d.owner is not None:
+            for unit, fname, row in d.places:
+                if unit != d.owner:
+                    away.setdefault(fname, set()).add(row)
+    batch.given_away = {k: frozenset(v) for k, v in away.items()}
+    batch.owner_findings.sort(key=lambda f: (f.row or 0, f.code))
 
 
 def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
@@ -220,8 +300,10 @@ def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
     multi = multi[multi.groupby("id")["unit"].transform("nunique") > 1]
     dups: list[CrossDuplicate] = []
     rec_by_file = {r.path.name: r for r in batch.counted}
+    order = {u.name: i for i, u in enumerate(batch.units)}
     for pid, grp in multi.groupby("id", sort=True):
-        places = [(u, f, int(r)) for u, f, r in zip(grp["unit"], grp["file"], grp["row"], strict=True)]
+        places = sorted(((u, f, int(r)) for u, f, r in zip(grp["unit"], grp["file"], grp["row"], strict=True)),
+                        key=lambda p: (order.get(p[0], len(order)), p[1], p[2]))  # Annex 1 order
         dups.append(CrossDuplicate(str(pid), places))
         for unit, fname, row in places:
             others = "、".join(f"{u}（{f}第{r}行）" for u, f, r in places if (u, f, r) != (unit, fname, row))

@@ -17,6 +17,7 @@ from coverage_xl.cli.common import as_of_option, console, handle_errors, unmaske
 from coverage_xl.consolidate import Annex4Result, consolidate
 from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.layout import TOTAL_LABEL
+from coverage_xl.ownership import read_owner_choices
 from coverage_xl.survey import input_files, load_batch
 
 
@@ -28,7 +29,8 @@ def default_output(as_of: dt.date) -> Path:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="输出工作簿（.xlsx 或 .xlsm）。已存在时只替换“附件4”“重复人员”“汇总记录”三张表，"
-                   "其余工作表、名称、宏和功能区保留；旧版本另存为 .bak。默认 附件4_摸底统计表_日期.xlsx。")
+                   "其余工作表、名称、宏和功能区保留；旧版本另存为 .bak。其“重复人员”表“归属单位”列已填的，"
+                   "此人只计入该单位。默认 附件4_摸底统计表_日期.xlsx。")
 @as_of_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另存机器可读的汇总结果（各单位计数、问题数、重复人员、未计入原因）。")
@@ -54,7 +56,7 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
         def step(path: Path, n: int, total: int) -> None:
             progress.update(task, completed=n - 1, total=total, description=path.name)
 
-        batch = load_batch(files, as_of, progress=step)
+        batch = load_batch(files, as_of, progress=step, owners=read_owner_choices(out))
         progress.update(task, completed=len(files) or 1, description="完成")
     result = consolidate(batch)
     label = ", ".join(str(p) for p in paths)
@@ -70,8 +72,12 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
         if f.problem and f.unit is None and f.path.name not in noted:
             console.print(f"[yellow]未计入的文件[/] {escape(f.path.name)}：{escape(f.problem)}")
     if batch.duplicates:
+        decided = sum(1 for d in batch.duplicates if d.owner)
         console.print(f"[yellow]发现 {len(batch.duplicates)} 个身份证号码在两个及以上单位重复[/]，"
-                      "已按各单位上报计入，明细见“重复人员”表。", soft_wrap=True)
+                      f"其中 {decided} 个已按“重复人员”表的归属单位只计入该单位，其余按各单位上报计入；"
+                      "可在“重复人员”表“归属单位”列填写归属后重新汇总。", soft_wrap=True)
+    for f in batch.owner_findings:
+        console.print(f"[yellow]归属单位[/] 重复人员表第{f.row}行：{escape(f.message(masked=not unmasked))}", soft_wrap=True)
     console.print(f"已写入：{escape(str(out))}（工作表：附件4、重复人员、汇总记录）")
     if json_path is not None:
         data = result.as_dict(masked=not unmasked)

@@ -63,7 +63,8 @@ def _pct(v: object) -> str:
 @as_of_option
 @click.option("--year", "campaign_year", type=int, default=None, help="计入的缴费年度（默认统计日期所在年）。")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=DEFAULT_OUT, show_default=True,
-              help="写入附件5、进度、调度历史的工作簿（通常是总表；其他工作表保留）。")
+              help="写入附件5、进度、调度历史的工作簿（通常是总表；其他工作表保留）。其“重复人员”表"
+                   "“归属单位”列已填的，此人只计入该单位。")
 @click.option("--lists", "lists_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="另为每个单位生成跟进名单（未登记人员、登记未缴费人员）到此文件夹。")
 @click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
@@ -80,6 +81,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
 
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.jobs.dispatch import write_dispatch
+    from coverage_xl.ownership import read_owner_choices
     from coverage_xl.sheets.output import check_not_input
 
     as_of = as_of or dt.date.today()
@@ -97,7 +99,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
             bar.update(tasks[stage], completed=n, total=total, description=f"{STAGES.get(stage, stage)}：{name}")
 
         result = run_dispatch(survey, list(registrations), list(payments), as_of, campaign_year,
-                              milestones=milestones, progress=progress)
+                              milestones=milestones, progress=progress, owners=read_owner_choices(out))
         write_dispatch(result, out)
         written = []
         if lists_dir is not None:

@@ -135,6 +135,28 @@ def stamp(cell, *, font: Font | None = None, border: Border | None = None, align
     cache[key] = copy(cell._style)
 
 
+LINE_HEIGHT = 13.5  # points per line of 10-point 宋体
+MIN_ROW_HEIGHT = 22.0
+
+
+def text_width(text: str) -> int:
+    """Width of ``text`` in Excel column units: a CJK (wide) character takes two, others one."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def fitted_height(text: object, column_width: float, *, minimum: float = MIN_ROW_HEIGHT) -> float:
+    """A row height (points) at which ``text`` wrapped in a column ``column_width`` wide shows every
+    line: Excel and WPS do not grow a row for wrapped text written by a program, so a long 备注 is
+    clipped unless the height is set."""
+    import math
+
+    usable = max(column_width - 1.0, 1.0)
+    lines = sum(max(1, math.ceil(text_width(part) / usable)) for part in str(text or "").split("\n"))
+    return max(minimum, lines * LINE_HEIGHT + 4)
+
+
 def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, total_row: int | None = None) -> None:
     """Borders and fonts for the data rows (and the 合计 row in bold)."""
     for r in range(first_row, last_row + 1):

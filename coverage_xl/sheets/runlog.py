@@ -4,8 +4,9 @@
   file its name, unit, size, SHA-256, modification time, rows read, errors, warnings and whether it
   was counted (and if not, why) — enough to prove later which submission a number came from.
 * 重复人员: every ID number found in more than one unit, one line per place, so that the bureau can
-  decide who owns the person. Full ID numbers: this sheet stays in the bureau's workbook, like the
-  校验结果 sheet of the validator.
+  decide who owns the person: it writes the unit into 归属单位, and later runs count the person only
+  there (:mod:`coverage_xl.ownership`); choices already made are written back. Full ID numbers: this
+  sheet stays in the bureau's workbook, like the 校验结果 sheet of the validator.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.consolidate import Annex4Result
 from coverage_xl.layout import DUPLICATES_SHEET, RUNLOG_SHEET
+from coverage_xl.ownership import OWNER_HEADER
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -36,7 +38,11 @@ RUNLOG_HEADERS: tuple[tuple[str, float], ...] = (
 )
 DUPLICATE_HEADERS: tuple[tuple[str, float], ...] = (
     ("序号", 6), ("身份证号码", 21), ("姓名", 10), ("单位", 12), ("文件", 30), ("行号", 7),
-    ("同一号码还出现在", 50),
+    ("同一号码还出现在", 50), (OWNER_HEADER, 14),
+)
+OWNER_COLUMN = len(DUPLICATE_HEADERS)
+CHOICE_HEADERS: tuple[tuple[str, float], ...] = (
+    ("序号", 6), ("身份证号码", 21), ("上报单位", 30), ("归属单位", 12), ("重复人员表行号", 12), ("处理", 48),
 )
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
@@ -75,6 +81,8 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
         ("计入单位数", f"{len(counted)}/{len(result.status)}"),
         ("未计入单位", "、".join(result.missing) or "无"),
         ("跨单位重复身份证号码", len(result.batch.duplicates)),
+        ("已核定归属单位", sum(1 for d in result.batch.duplicates if d.owner)),
+        ("归属单位读自", result.batch.owner_source or "无"),
     ]
     r = 2
     for label, value in facts:
@@ -88,7 +96,7 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
             cell.number_format = "yyyy-mm-dd"
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
         r += 1
-    header = r + 1
+    header = _owner_section(ws, r + 1, result) + 1
     _header(ws, header, RUNLOG_HEADERS)
     for n, f in enumerate(result.batch.files, start=1):
         rep = f.checked.report
@@ -101,10 +109,34 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
     return header
 
 
+def _owner_section(ws: Worksheet, row: int, result: Annex4Result) -> int:
+    """The 归属单位 choices applied in this run, then the cells that could not be used; returns the
+    next free row."""
+    batch = result.batch
+    decided = [d for d in batch.duplicates if d.owner]
+    ws.cell(row, 1, "归属单位核定（重复人员表中由市局填写，只计入归属单位）").font = HEADER_FONT
+    _header(ws, row + 1, CHOICE_HEADERS)
+    r = row + 1
+    for n, d in enumerate(decided, start=1):
+        r += 1
+        others = "、".join(u for u in d.units if u != d.owner)
+        _body(ws, r, [n, d.id, "、".join(d.units), d.owner, d.choice.row if d.choice else "",
+                      f"只计入{d.owner}，{others}不再计入"])
+        ws.cell(r, 2).number_format = "@"
+    if not decided:
+        r += 1
+        _body(ws, r, ["", "无", "", "", "", ""])
+    for f in batch.owner_findings:
+        r += 1
+        _body(ws, r, ["", "", "", f.value or "", f.row or "", f"[{f.severity.label}] {f.message(masked=False)}"])
+    return r + 1
+
+
 def write_duplicates(ws: Worksheet, result: Annex4Result) -> int:
     """Draw 重复人员 (one line per place of a cross-unit duplicate ID); returns the number of lines."""
     ws.title = DUPLICATES_SHEET
-    ws.cell(1, 1, "跨单位重复人员（同一身份证号码出现在两个及以上单位，均已按各单位上报计入，归属请人工核定）").font = HEADER_FONT
+    ws.cell(1, 1, "跨单位重复人员（同一身份证号码出现在两个及以上单位）：请在“归属单位”列填写此人应归属的单位（填在任一行即可），"
+            "再次汇总、调度时只计入该单位；未填的按各单位上报分别计入。").font = HEADER_FONT
     header = 2
     _header(ws, header, DUPLICATE_HEADERS)
     files = {f.path.name: f for f in result.batch.counted}
@@ -119,9 +151,11 @@ def write_duplicates(ws: Worksheet, result: Annex4Result) -> int:
             others = "、".join(f"{u}（{f}第{rr}行）" for u, f, rr in d.places if (u, f, rr) != (unit, fname, row))
             n += 1
             r += 1
-            _body(ws, r, [n, d.id, names[fname].get(row, ""), unit, fname, row, others])
+            # what the clerk typed stays (a rejected choice too, so its finding can be seen and fixed)
+            owner = result.batch.owner_typed.get((d.id, unit)) or d.owner or ""
+            _body(ws, r, [n, d.id, names[fname].get(row, ""), unit, fname, row, others, owner])
             ws.cell(r, 2).number_format = "@"
     if n == 0:
-        _body(ws, header + 1, ["", "未发现跨单位重复的身份证号码", "", "", "", "", ""])
+        _body(ws, header + 1, ["", "未发现跨单位重复的身份证号码", "", "", "", "", "", ""])
     _print_setup(ws, header)
     return n
