@@ -618,43 +618,47 @@ def pension_udf(birth: Any, tier: Any, start_year: Any = None, params: Params | 
 
 
 def _params_from_workbook(path: Path) -> Params:
-    """Read the 测算参数 sheet back (as the bureau edited it) into the TOML layout and validate it."""
-    from openpyxl import load_workbook
+    """Read the 测算参数 sheet back (as the bureau edited it) into the TOML layout and validate it.
+    Read with the one workbook reader (calamine), like every other input."""
+    from coverage_xl.read import UnreadableError, open_workbook
 
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise InputError(f"无法打开工作簿“{path.name}”：{exc}") from exc
-    try:
-        if PARAMS_SHEET not in wb.sheetnames:
+        wb = open_workbook(path)
+        if PARAMS_SHEET not in wb.sheet_names:
             raise ParameterError(f"工作簿“{path.name}”中没有“{PARAMS_SHEET}”工作表。")
-        data: dict[str, Any] = {"meta": {}}
-        tiers: list[Any] = []
-        schedule: list[list[Any]] = []
-        for row in wb[PARAMS_SHEET].iter_rows(min_row=4, values_only=True):
-            cells = (list(row) + [None] * 8)[:8]
-            _label, key, value, unit, source, year, note, floor = cells
-            if not isinstance(key, str):
-                continue
-            if key.startswith("meta."):
-                data["meta"][key[5:]] = "" if value is None else value
-            elif key == "tier":
-                tiers.append(value)
-                schedule.append([value, cells[3]])
-            elif key in SPECS_BY_KEY:
-                if isinstance(year, float) and year == int(year):
-                    year = int(year)
-                data[key] = {
-                    "value": "" if value is None else value,
-                    "unit": unit or "",
-                    "source": source or "",
-                    "year": year,
-                    "note": note or "",
-                    "floor": floor == "是",
-                }
-        for key in ("tiers", "subsidy"):
-            if key in data:
-                data[key]["value"] = tiers if key == "tiers" else schedule
-        return parse_params(data, origin=f"{path}#{PARAMS_SHEET}")
-    finally:
-        wb.close()
+        rows = wb.get_sheet_by_name(PARAMS_SHEET).to_python()
+    except UnreadableError as exc:
+        raise InputError(f"无法打开工作簿“{path.name}”：{exc}") from exc
+    data: dict[str, Any] = {"meta": {}}
+    tiers: list[Any] = []
+    schedule: list[list[Any]] = []
+    for row in rows[3:]:
+        cells = [None if v == "" else v for v in (list(row) + [None] * 8)[:8]]
+        _label, key, value, unit, source, year, note, floor = cells
+        if not isinstance(key, str):
+            continue
+        if isinstance(value, float) and value.is_integer() and key != "interest_rate":
+            value = int(value)
+        if key.startswith("meta."):
+            data["meta"][key[5:]] = "" if value is None else value
+        elif key == "tier":
+            support = cells[3]
+            if isinstance(support, float) and support.is_integer():
+                support = int(support)
+            tiers.append(value)
+            schedule.append([value, support])
+        elif key in SPECS_BY_KEY:
+            if isinstance(year, float) and year == int(year):
+                year = int(year)
+            data[key] = {
+                "value": "" if value is None else value,
+                "unit": unit or "",
+                "source": source or "",
+                "year": year,
+                "note": note or "",
+                "floor": floor == "是",
+            }
+    for key in ("tiers", "subsidy"):
+        if key in data:
+            data[key]["value"] = tiers if key == "tiers" else schedule
+    return parse_params(data, origin=f"{path}#{PARAMS_SHEET}")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage_xl.codes import RULES, Severity
+from coverage_xl.layout import column_letter
 from coverage_xl.mask import mask_id, mask_phone, mask_text
 
 SENSITIVE_FIELDS = {"id": mask_id, "phone": mask_phone}
@@ -88,9 +89,7 @@ class Finding:
         """The A1 reference of the cell, when the finding is about one cell."""
         if self.row is None or self.column is None:
             return None
-        from openpyxl.utils import get_column_letter
-
-        return f"{get_column_letter(self.column)}{self.row}"
+        return f"{column_letter(self.column)}{self.row}"
 
 
 @dataclass

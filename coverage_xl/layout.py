@@ -241,6 +241,19 @@ CONF_SHEET = "xlwings.conf"
 _WS = re.compile(r"[\s\u3000\u00a0]+")
 
 
+def column_letter(column: int) -> str:
+    """Excel's column name of a 1-based column number (the core names cells without openpyxl).
+
+    >>> column_letter(1), column_letter(26), column_letter(27), column_letter(16384)
+    ('A', 'Z', 'AA', 'XFD')
+    """
+    letters = ""
+    while column > 0:
+        column, rem = divmod(column - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 def header_key(text: object) -> str:
     """Header text as compared by the reader: no white space or line breaks, half-width brackets
     folded to the notice's full-width ones ("行政\\n代码" == "行政代码")."""
