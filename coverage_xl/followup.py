@@ -20,10 +20,18 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.atomic import atomic_path
-from coverage_xl.layout import UNPAID_SHEET, UNREGISTERED_SHEET
+from coverage_xl.layout import (
+    FOLLOWUP_COLUMNS,
+    FOLLOWUP_METHODS,
+    FOLLOWUP_RESULTS,
+    FOLLOWUP_SIGNED,
+    UNPAID_SHEET,
+    UNREGISTERED_SHEET,
+)
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -39,12 +47,8 @@ if TYPE_CHECKING:
     from coverage_xl.dispatch import DispatchResult
 
 UNKNOWN_VILLAGE = "（未识别村/社区）"
-# (header, person column or None for a blank to fill in, width)
-LIST_COLUMNS: tuple[tuple[str, str | None, float], ...] = (
-    ("序号", None, 6), ("村（社区）", "village", 12), ("姓名", "name", 9), ("身份证号码", "id", 21),
-    ("户籍地址", "address", 30), ("联系电话", "phone", 14), ("是否愿意参保", "willing", 8),
-    ("联系时间", None, 11), ("联系方式", None, 10), ("反馈情况", None, 22),
-)
+# The columns (and the fill-in columns the towns return) are defined once in layout.FOLLOWUP_COLUMNS.
+LIST_COLUMNS = FOLLOWUP_COLUMNS
 TEXT = "@"
 
 # The part of an address that names the town-level unit: everything up to the last 镇/乡/街道/场 …
@@ -95,8 +99,8 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
     ws.cell(1, 1).alignment = CENTER
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    ws.cell(2, 1, f"截至{chinese_date(as_of)}，共{len(people)}人。请逐人联系，记录联系时间、方式和反馈情况（做到记录有痕）。"
-                  ).font = BODY_FONT
+    ws.cell(2, 1, f"截至{chinese_date(as_of)}，共{len(people)}人。请逐人联系，填写跟进日期、跟进方式和跟进结果"
+                  "（联系不上的须注明联系时间及方式，做到记录有痕），填好后交回市局。").font = BODY_FONT
     ws.merge_cells(f"A2:{last}2")
     for n, (head, _, w) in enumerate(LIST_COLUMNS, start=1):
         c = ws.cell(3, n, head)
@@ -105,18 +109,37 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
     r = 4
     for k, rec in enumerate(_sorted(people).to_dict("records"), start=1):
         for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1):
-            v = k if n == 1 else (rec.get(key) if key else None)
+            v = k if n == 1 else (rec.get(key) if key in people.columns else None)
             c = ws.cell(r, n, None if v == "" else v)
             c.border, c.font = BORDER, BODY_FONT
             c.alignment = Alignment(vertical="center", wrap_text=key == "address")
             if key in ("id", "phone"):
                 c.number_format = TEXT
         r += 1
+    _add_choices(ws, last_row=max(r - 1, 4))
     ws.freeze_panes = "C4"
     setup_print(ws, header_end=3, footer=True)
     if r > 4:
         ws.auto_filter.ref = f"A3:{last}{r - 1}"
     return len(people)
+
+
+def _add_choices(ws: Worksheet, last_row: int) -> None:
+    """Drop-downs for 跟进方式, 跟进结果 and 是否签订意愿书; 跟进日期 takes a date only."""
+    col = {key: get_column_letter(n) for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1) if key}
+    for key, choices, title in (("followup_method", FOLLOWUP_METHODS, "跟进方式"),
+                                ("followup_result", FOLLOWUP_RESULTS, "跟进结果"),
+                                ("followup_signed", FOLLOWUP_SIGNED, "是否签订意愿书")):
+        dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True,
+                            showErrorMessage=True, errorTitle=title, error=f"请从下拉选项中选择：{'、'.join(choices)}")
+        dv.add(f"{col[key]}4:{col[key]}{last_row}")
+        ws.add_data_validation(dv)
+    day = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
+                         showErrorMessage=True, errorTitle="跟进日期", error="请填写日期，如 2020-09-05。")
+    day.add(f"{col['followup_date']}4:{col['followup_date']}{last_row}")
+    ws.add_data_validation(day)
+    for r in range(4, last_row + 1):
+        ws[f"{col['followup_date']}{r}"].number_format = "yyyy-mm-dd"
 
 
 def list_path(folder: Path, unit: str, as_of: dt.date) -> Path:

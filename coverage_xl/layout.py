@@ -217,6 +217,24 @@ ANNEX1 = Layout(
     header=(HeaderCell(0, 1, "单位"), HeaderCell(0, 2, "需核实参保任务数")),
 )
 
+# --------------------------------------------------------------------------- follow-up lists (跟进名单)
+
+# The columns of a unit's follow-up list: (header, person field or None for a cell the town fills
+# in, width). The towns return these lists; the ledger reads the fill-in columns back by header.
+FOLLOWUP_COLUMNS: tuple[tuple[str, str | None, float], ...] = (
+    ("序号", None, 6), ("村（社区）", "village", 12), ("姓名", "name", 9), ("身份证号码", "id", 21),
+    ("户籍地址", "address", 28), ("联系电话", "phone", 14), ("是否愿意参保", "willing", 8),
+    ("跟进日期", "followup_date", 11), ("跟进方式", "followup_method", 9), ("跟进结果", "followup_result", 11),
+    ("未参保原因", "followup_reason", 18), ("是否签订意愿书", "followup_signed", 9), ("备注", "followup_remark", 16),
+)
+FOLLOWUP_FILL_KEYS: tuple[str, ...] = ("followup_date", "followup_method", "followup_result", "followup_reason",
+                                       "followup_signed", "followup_remark")
+FOLLOWUP_METHODS: tuple[str, ...] = ("上门", "电话", "短信", "其他")
+FOLLOWUP_RESULTS: tuple[str, ...] = ("已登记", "已缴费", "不愿参保", "联系不上", "不属于", "其他")
+FOLLOWUP_UNREACHABLE = "联系不上"
+FOLLOWUP_REFUSED = "不愿参保"
+FOLLOWUP_SIGNED: tuple[str, ...] = ("是", "否")
+
 TOTAL_LABEL = "合计"
 ANNEX_LABEL = "附件{annex}"
 UNIT_LINE_LABELS = ("填报单位：", "填报人：", "联系方式：")

@@ -31,9 +31,18 @@ from coverage_xl import idcard
 from coverage_xl.atomic import write_atomic, write_text_atomic
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, IN_SCOPE, REASON_KEYS, REASONS, header_key
-from coverage_xl.tables import find_column, find_id_column, read_table
+from coverage_xl.tables import (
+    ADDRESS_HEADERS,
+    NAME_HEADERS,
+    UNIT_HEADERS,
+    VILLAGE_HEADERS,
+    find_column,
+    find_id_column,
+    read_table,
+)
 from coverage_xl.templates import new_unit_workbook
 from coverage_xl.units import CITY_CODE, Unit, default_units, find_unit
+from coverage_xl.villages import village_of
 
 ENROLLED = "enrolled"  # a comparison source listing people already in 城乡居保: evidence for in_scope
 SOURCE_CATEGORIES: tuple[str, ...] = (*CATEGORY_KEYS, ENROLLED)
@@ -100,12 +109,7 @@ STATUS_ALIASES: tuple[tuple[str, str, str], ...] = (
 )
 NORMAL_STATUSES = frozenset({"", "正常", "在籍", "户籍正常", "正常户", "有效", "本地户籍", "常住"})
 
-NAME_HEADERS = ("姓名", "人员姓名", "名字", "参保人姓名")
-ADDRESS_HEADERS = ("户籍地址", "户籍所在地", "户籍地", "户口所在地", "户籍住址", "住址", "家庭住址", "地址", "居住地址")
 STATUS_HEADERS = ("户籍状态", "户口状态", "人员状态", "户籍标志", "状态")
-UNIT_HEADERS = ("乡镇（街道）", "乡镇街道", "乡镇（街道、场）", "镇（街道、场）", "所属乡镇", "乡镇", "镇街",
-                "街道乡镇", "行政区划", "所属单位", "单位", "乡镇名称")
-VILLAGE_HEADERS = ("村（社区）", "村社区", "村（居）", "村居", "所属村", "村委会", "社区", "村")
 
 
 # --------------------------------------------------------------------------- sources
@@ -320,20 +324,6 @@ ID_PROBLEMS = {
     "id.numeric": "名单中号码被存为数字，后几位已丢失",
 }
 
-_VILLAGE = re.compile(r"^(.{1,12}?(?:社区|居委会|村|分场|管理区|工区))")
-_PREFIX_ENDS = ("省", "市", "县", "镇", "乡", "街道", "芦苇场")
-
-
-def village_of(address: str, unit: Unit | None = None) -> str:
-    """村/社区 parsed from a household address: 湖南省沅江市草尾镇新华村3组 → 新华村; '' if none."""
-    s = re.sub(r"\s+", "", address or "")
-    if unit is not None and unit.name in s:
-        s = s.split(unit.name, 1)[1]
-    else:
-        cut = max((s.rfind(p) + len(p) for p in _PREFIX_ENDS if p in s), default=0)
-        s = s[cut:]
-    m = _VILLAGE.match(s)
-    return m.group(1) if m else ""
 
 
 def _join_key(value: str, as_of: dt.date | None = None) -> tuple[str, str, str | None]:

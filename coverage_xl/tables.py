@@ -35,6 +35,12 @@ ID_HEADERS: tuple[str, ...] = (
     "公民身份号码", "身份证号码", "居民身份证号码", "身份证件号码", "证件号码", "身份证号", "证件号",
     "身份证", "社会保障号码", "社会保障号", "社保号码", "个人社会保障号码",
 )
+# Header names of the other columns of the province's list (prefill, the ledger).
+NAME_HEADERS = ("姓名", "人员姓名", "名字", "参保人姓名")
+ADDRESS_HEADERS = ("户籍地址", "户籍所在地", "户籍地", "户口所在地", "户籍住址", "住址", "家庭住址", "地址", "居住地址")
+UNIT_HEADERS = ("乡镇（街道）", "乡镇街道", "乡镇（街道、场）", "镇（街道、场）", "所属乡镇", "乡镇", "镇街",
+                "街道乡镇", "行政区划", "所属单位", "单位", "乡镇名称")
+VILLAGE_HEADERS = ("村（社区）", "村社区", "村（居）", "村居", "所属村", "村委会", "社区", "村")
 ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "身份号码", "证件号", "社会保障号")
 ID_HEADER_EXCLUDE = "类型"  # 证件类型 / 身份证件类型 is not the number
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")

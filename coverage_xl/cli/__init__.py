@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "estimate",
     "prefill",
     "sample",
+    "ledger",
 )
 
 

@@ -53,3 +53,29 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+class MultiPathCommand(click.Command):
+    """Let ``--registrations a.csv b.xlsx`` take several paths: each following argument that is not
+    an option is given its own ``--registrations`` before click parses (repeating the option works too).
+    Subclasses name their multi-path options in ``multi_options``."""
+
+    multi_options: tuple[str, ...] = ()
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out: list[str] = []
+        current: str | None = None
+        for a in args:
+            if a == "--":
+                current = None
+                out.append(a)
+                continue
+            if a.startswith("-") and a != "-":
+                name = a.split("=", 1)[0]
+                current = name if name in self.multi_options else None
+                out.append(a)
+                continue
+            if current is not None and out and out[-1] != current:
+                out.append(current)  # after --registrations=x, or a second path
+            out.append(a)
+        return super().parse_args(ctx, out)

@@ -11,7 +11,7 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.cli.common import MultiPathCommand, as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.mask import mask_id
 
@@ -20,27 +20,8 @@ STAGES = {"survey": "读取摸底表", "registration": "读取登记导出", "pa
 DEFAULT_OUT = Path("调度表.xlsx")
 
 
-class _MultiPathCommand(click.Command):
-    """Let ``--registrations a.csv b.xlsx`` take several paths: each following argument that is not
-    an option is given its own ``--registrations`` before click parses (repeating the option works too)."""
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        out: list[str] = []
-        current: str | None = None
-        for a in args:
-            if a == "--":
-                current = None
-                out.append(a)
-                continue
-            if a.startswith("-") and a != "-":
-                name = a.split("=", 1)[0]
-                current = name if name in MULTI_OPTIONS else None
-                out.append(a)
-                continue
-            if current is not None and out and out[-1] != current:
-                out.append(current)  # after --registrations=x, or a second path
-            out.append(a)
-        return super().parse_args(ctx, out)
+class _MultiPathCommand(MultiPathCommand):
+    multi_options = MULTI_OPTIONS
 
 
 def _count(v: object) -> str:

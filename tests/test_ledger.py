@@ -1,0 +1,304 @@
+"""The campaign ledger: two weekly updates over real files, read back with sqlite3 on its own.
+
+Week 1: the province's list (two parts), three units' Annex 3 workbooks, registration and payment
+exports. Week 2: one unit's survey grows, new exports, and the towns return their follow-up lists
+(written by ``dispatch --lists``, filled in as a clerk would). Every person is planted for one
+status or flag (tests/ledger_world.py); the expectations below are written out by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import ledger_world as w
+import pytest
+from cliutil import cli
+
+from coverage_xl.dispatch import run_dispatch
+from coverage_xl.errors import InputError, OutputError
+from coverage_xl.followup import list_path, write_followup_lists
+from coverage_xl.ledger import update_ledger
+from coverage_xl.ledger.store import SCHEMA_VERSION
+
+K = w.BY_KEY
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass
+class Campaign:
+    root: Path
+    ledger: Path
+    lists: list[Path]
+    survey1: Path
+    survey2: Path
+    reg1: Path
+    pay1: Path
+    reg2: Path
+    pay2: Path
+    returns: Path
+    placed: dict[str, list[tuple[str, int, dict[str, int]]]]
+
+
+def build_campaign(root: Path) -> Campaign:
+    lists = w.write_list(root / "list")
+    survey1 = w.write_surveys(root / "survey1")
+    reg1, pay1 = w.write_exports(root / "exports1", *w.week1_facts(), "0904")
+    # week 2: the unsurveyed person is surveyed (a student); the pending one registers and pays
+    survey2 = w.write_surveys(root / "survey2", extra={w.A: [(K["not_surveyed"], "student")]})
+    registered, paid = w.week1_facts()
+    reg2, pay2 = w.write_exports(root / "exports2", registered | {K["pending"].id}, paid | {K["pending"].id}, "0911")
+    # the follow-up lists of week 1, as dispatch --lists writes them, filled in by the towns
+    returns = root / "returns"
+    result = run_dispatch(survey1, [reg1], [pay1], w.AS_OF_1)
+    write_followup_lists(result, returns)
+    placed = {}
+    placed |= w.fill_return(list_path(returns, w.A, w.AS_OF_1), {
+        K["refused"].id: {"跟进日期": dt.date(2020, 9, 8), "跟进方式": "上门", "跟进结果": "不愿参保",
+                          "未参保原因": "已购商业养老保险", "是否签订意愿书": "是"},
+    })
+    placed |= w.fill_return(list_path(returns, w.C, w.AS_OF_1), {
+        K["unreachable"].id: {"跟进日期": "2020-09-09", "跟进方式": "电话", "跟进结果": "联系不上",
+                              "备注": "人户分离，电话停机"},
+        K["untraced"].id: {"跟进日期": "2020-09-09", "跟进结果": "联系不上"},
+        K["twice_in_unit"].id: {"跟进日期": "2020年9月10日", "跟进方式": "微信", "跟进结果": "其他"},
+    })
+    return Campaign(root, root / "台账.sqlite", lists, survey1, survey2, reg1, pay1, reg2, pay2, returns, placed)
+
+
+@pytest.fixture(scope="module")
+def campaign(tmp_path_factory) -> Campaign:
+    return build_campaign(tmp_path_factory.mktemp("ledger"))
+
+
+def week1(c: Campaign, ledger: Path | None = None):
+    return update_ledger(ledger or c.ledger, lists=c.lists, survey=c.survey1, registrations=[c.reg1],
+                         payments=[c.pay1], as_of=w.AS_OF_1)
+
+
+def week2(c: Campaign, ledger: Path | None = None, **kw):
+    return update_ledger(ledger or c.ledger, survey=c.survey2, registrations=[c.reg2], payments=[c.pay2],
+                         followups=c.returns, as_of=w.AS_OF_2, **kw)
+
+
+@pytest.fixture(scope="module")
+def weeks(campaign, tmp_path_factory):
+    """The ledger after week 1 (a copy kept) and after week 2, with both results."""
+    db = tmp_path_factory.mktemp("weeks") / "台账.sqlite"
+    r1 = week1(campaign, db)
+    snap1 = dump(db)
+    r2 = week2(campaign, db)
+    return db, r1, snap1, r2
+
+
+def people(db: Path) -> dict[str, tuple]:
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT id, unit, status, settled, off_list, cross_unit_duplicate, duplicate_insurance "
+                       "FROM people").fetchall()
+    con.close()
+    keys = {p.id: p.key for p in w.PEOPLE}
+    return {keys[r[0]]: r[1:] for r in rows}
+
+
+def dump(db: Path) -> dict[str, list[tuple]]:
+    con = sqlite3.connect(db)
+    tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    out = {t: sorted(con.execute(f"SELECT * FROM {t}").fetchall(), key=repr) for t in tables}
+    con.close()
+    return out
+
+
+# (unit, status, settled, off_list, cross_unit_duplicate, duplicate_insurance)
+WEEK1 = {
+    "paid": (w.A, "paid", 1, 0, 0, 0),
+    "reg_unpaid": (w.A, "registered_unpaid", 0, 0, 0, 0),
+    "pending": (w.A, "pending", 0, 0, 0, 0),
+    "blank_willing": (w.A, "pending", 0, 0, 0, 0),
+    "refused": (w.A, "refused", 0, 0, 0, 0),
+    "student": (w.A, "out_of_scope", 1, 0, 0, 0),
+    "dup_insurance": (w.A, "registered_unpaid", 0, 0, 0, 1),
+    "conflict": (w.A, "unclassified", 0, 0, 0, 0),
+    "not_surveyed": (w.A, "not_surveyed", 0, 0, 0, 0),
+    "list_paid": (w.B, "paid", 1, 0, 0, 0),
+    "off_list": (w.B, "pending", 0, 1, 0, 0),
+    "cross": (w.A, "pending", 0, 0, 1, 0),
+    "unreachable": (w.C, "pending", 0, 0, 0, 0),
+    "untraced": (w.C, "pending", 0, 0, 0, 0),
+    "twice_in_unit": (w.C, "pending", 0, 0, 0, 0),
+    "paid_not_registered": (w.C, "pending", 0, 0, 0, 0),
+}
+
+
+def test_week_one_gives_each_person_exactly_the_planted_status_and_flags(weeks):
+    db, r1, snap1, _ = weeks
+    got = {r[0]: r for r in snap1["people"]}
+    keys = {p.id: p.key for p in w.PEOPLE}
+    columns = [d[1] for d in sqlite3.connect(db).execute("PRAGMA table_info(people)")]
+    pick = [columns.index(c) for c in ("unit", "status", "settled", "off_list", "cross_unit_duplicate",
+                                       "duplicate_insurance")]
+    assert {keys[i]: tuple(r[j] for j in pick) for i, r in got.items()} == WEEK1
+    assert r1.changes == 16 and r1.people == 16
+
+
+def _zero() -> dict[str, int]:
+    return {k: 0 for k in ("paid", "drawing", "registered_unpaid", "unclassified", "out_of_scope", "refused",
+                           "pending", "not_surveyed", "off_list", "cross_unit_duplicate", "duplicate_insurance",
+                           "settled", "list_total")}
+
+
+def test_json_summary_counts_each_unit_as_issue_14_defines_them(weeks):
+    _, r1, _, _ = weeks
+    s = r1.summary()
+    a = _zero() | {"paid": 1, "registered_unpaid": 2, "unclassified": 1, "out_of_scope": 1, "refused": 1,
+                   "pending": 3, "not_surveyed": 1, "cross_unit_duplicate": 1, "duplicate_insurance": 1,
+                   "settled": 2, "list_total": 10}
+    # 琼湖街道: its own survey rows (off_list, cross) + the list person nobody surveyed (list_paid)
+    b = _zero() | {"paid": 1, "pending": 2, "off_list": 1, "cross_unit_duplicate": 1, "settled": 1, "list_total": 1}
+    # 南嘴镇: the person listed twice in its sheet counts once
+    c = _zero() | {"pending": 4, "list_total": 4}
+    assert s["as_of"] == "2020-09-04"
+    assert (s["units"][w.A], s["units"][w.B], s["units"][w.C]) == (a, b, c)
+    others = {u: v for u, v in s["units"].items() if u not in (w.A, w.B, w.C)}
+    assert len(others) == 11 and all(v == _zero() for v in others.values())
+    assert s["total"] == {k: a[k] + b[k] + c[k] for k in a}  # the cross-unit duplicate is in it twice
+    assert s["unique_people"] == 16 and s["changes"] == 16
+
+
+def test_the_same_inputs_run_again_change_nothing(campaign, tmp_path):
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    before = dump(db)
+    again = week1(campaign, db)
+    after = dump(db)
+    assert again.changes == 0
+    assert after["changes"] == before["changes"]
+    for table in ("people", "list_people", "survey_rows", "facts", "contacts", "memberships", "sources"):
+        assert after[table] == before[table], table
+    assert len(after["runs"]) == 2  # the journal says a run happened; nothing else moved
+
+
+def test_week_two_logs_each_change_with_its_input_file_and_hash(campaign, weeks):
+    db, _, _, r2 = weeks
+    con = sqlite3.connect(db)
+    rows = con.execute("SELECT id, unit, field, old_value, new_value, source_kind, source_file, source_sha256, as_of "
+                       "FROM changes WHERE run_id = ? ORDER BY change_id", (r2.run_id,)).fetchall()
+    keys = {p.id: p.key for p in w.PEOPLE}
+    a_list = list_path(campaign.returns, w.A, w.AS_OF_1)
+    c_list = list_path(campaign.returns, w.C, w.AS_OF_1)
+    a_survey = campaign.survey2 / f"{w.A}_摸底明细表.xlsx"
+    expected = {
+        ("pending", w.A, "status", "pending", "paid", "payment", campaign.pay2.name, sha(campaign.pay2)),
+        ("pending", w.A, "settled", "0", "1", "payment", campaign.pay2.name, sha(campaign.pay2)),
+        ("not_surveyed", w.A, "status", "not_surveyed", "out_of_scope", "survey", a_survey.name, sha(a_survey)),
+        ("not_surveyed", w.A, "settled", "0", "1", "survey", a_survey.name, sha(a_survey)),
+        ("refused", w.A, "settled", "0", "1", "followup", a_list.name, sha(a_list)),
+        ("refused", w.A, "last_contact", "", "2020-09-08 上门 不愿参保", "followup", a_list.name, sha(a_list)),
+        ("unreachable", w.C, "last_contact", "", "2020-09-09 电话 联系不上", "followup", c_list.name, sha(c_list)),
+    }
+    assert {(keys[r[0]], *r[1:8]) for r in rows} == expected
+    assert len(rows) == len(expected) == r2.changes
+    assert {r[8] for r in rows} == {"2020-09-11"}
+    after = people(db)
+    assert after["pending"][:3] == (w.A, "paid", 1)
+    assert after["refused"][:3] == (w.A, "refused", 1)  # refused, settled by the signed 意愿书
+    assert after["unreachable"][:3] == (w.C, "pending", 0)  # the bureau's default keeps 联系不上 open
+    assert after["untraced"][:3] == (w.C, "pending", 0)
+
+
+def test_returned_lists_are_validated_with_rows_columns_and_codes(campaign, weeks):
+    _, _, _, r2 = weeks
+    found = sorted((r.path.name, f.sheet, f.row, f.column, f.code) for r in r2.followup_reports for f in r.findings)
+    c_name = list_path(campaign.returns, w.C, w.AS_OF_1).name
+    expected = []
+    for sheet, row, header in campaign.placed[K["untraced"].id]:
+        expected.append((c_name, sheet, row, header["跟进方式"], "followup.untraced"))
+    for sheet, row, header in campaign.placed[K["twice_in_unit"].id]:
+        expected.append((c_name, sheet, row, header["跟进方式"], "followup.method"))
+    assert len(campaign.placed[K["twice_in_unit"].id]) == 2
+    assert found == sorted(expected)
+    untraced = next(f for r in r2.followup_reports for f in r.findings if f.code == "followup.untraced")
+    assert "跟进方式" in untraced.message() and "记录有痕" in untraced.message()
+
+
+def test_unreachable_with_the_contact_recorded_settles_when_the_bureau_allows_it(campaign, tmp_path):
+    text = (Path(__file__).resolve().parents[1] / "coverage_xl" / "data" / "ledger_statuses.toml").read_text("utf-8")
+    setting = tmp_path / "口径.toml"
+    setting.write_text(text.replace("unreachable_settles = false", "unreachable_settles = true"), "utf-8")
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    week2(campaign, db, statuses=setting)
+    got = people(db)
+    assert got["unreachable"][:3] == (w.C, "pending", 1)
+    assert got["untraced"][:3] == (w.C, "pending", 0)  # 联系不上 without the method is not a trace
+
+
+def test_a_failure_in_the_middle_of_an_update_leaves_the_ledger_as_it_was(campaign, tmp_path):
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    con = sqlite3.connect(db)  # inject a failure after the snapshots are replaced, while changes are written
+    con.execute("CREATE TRIGGER boom BEFORE INSERT ON changes WHEN NEW.field = 'last_contact' "
+                "BEGIN SELECT RAISE(ABORT, 'injected failure'); END")
+    con.commit()
+    con.close()
+    before = dump(db)
+    with pytest.raises(OutputError, match="已全部撤销"):
+        week2(campaign, db)
+    assert dump(db) == before
+    con = sqlite3.connect(db)
+    con.execute("DROP TRIGGER boom")
+    con.commit()
+    con.close()
+    assert week2(campaign, db).changes == 7
+
+
+def test_the_database_is_wal_versioned_and_its_change_log_append_only(weeks):
+    db, *_ = weeks
+    con = sqlite3.connect(db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("SELECT MAX(version) FROM schema_migrations").fetchone()[0] == SCHEMA_VERSION
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("UPDATE changes SET new_value = 'x'")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        con.execute("DELETE FROM changes")
+    con.close()
+
+
+def test_a_ledger_from_a_newer_version_is_refused(campaign, tmp_path):
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    con = sqlite3.connect(db)
+    con.execute("INSERT INTO schema_migrations VALUES (?, '2030-01-01')", (SCHEMA_VERSION + 1,))
+    con.commit()
+    con.close()
+    with pytest.raises(InputError, match="升级"):
+        week1(campaign, db)
+
+
+def test_the_first_update_needs_the_list_or_the_surveys(campaign, tmp_path):
+    with pytest.raises(InputError, match="--list"):
+        update_ledger(tmp_path / "台账.sqlite", registrations=[campaign.reg1], payments=[campaign.pay1],
+                      as_of=w.AS_OF_1)
+
+
+def test_cli_update_writes_the_json_summary_and_exits_by_the_returned_lists(campaign, tmp_path):
+    db, summary = tmp_path / "台账.sqlite", tmp_path / "summary.json"
+    args = ["ledger", "update", "--list", *map(str, campaign.lists), "--survey", str(campaign.survey1),
+            "--registrations", str(campaign.reg1), "--payments", str(campaign.pay1), "--as-of", "2020-09-04",
+            "--ledger", str(db), "--json", str(summary)]
+    r = cli(*args)
+    assert r.code == 0, r.output
+    data = json.loads(summary.read_text("utf-8"))
+    assert set(data) == {"as_of", "units", "total", "unique_people", "changes"}
+    assert data["units"][w.C]["pending"] == 4 and data["changes"] == 16
+    r = cli(*["ledger", "update", "--survey", str(campaign.survey2), "--followups", str(campaign.returns),
+             "--as-of", "2020-09-11", "--ledger", str(db)])
+    assert r.code == 1, r.output  # the returned lists carry errors
+    assert "followup.untraced" in r.output or "联系不上未记录联系时间及方式" in r.output
+    assert K["untraced"].id not in r.output  # IDs masked
