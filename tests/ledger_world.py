@@ -34,6 +34,8 @@ class Planted:
     willing: str | None = "是"
     registered: bool = False
     paid: bool = False
+    reg_status: str = "正常参保"
+    payment: tuple[object, str] = (2020, "2020-08-15")  # (缴费年度, 缴费日期)
 
 
 def _id(n: int) -> str:
@@ -58,6 +60,12 @@ PEOPLE: list[Planted] = [
     Planted("untraced", "", "丙二", C, survey=[(C, "in_scope")]),
     Planted("twice_in_unit", "", "丙三", C, survey=[(C, "in_scope"), (C, "in_scope")]),
     Planted("paid_not_registered", "", "丙四", C, survey=[(C, "in_scope")], paid=True),
+    Planted("drawing", "", "乙四", B, registered=True, reg_status="待遇领取"),
+    Planted("terminated", "", "甲十", A, survey=[(A, "in_scope")], registered=True, reg_status="终止参保"),
+    Planted("late_payment", "", "丙五", C, survey=[(C, "in_scope")], registered=True, paid=True,
+            payment=(2015, "2020-08-01")),  # 补缴 of 2015 paid this year: counts
+    Planted("old_late_payment", "", "丙六", C, survey=[(C, "in_scope")], registered=True, paid=True,
+            payment=(2015, "2019-12-01")),  # paid last year: does not
 ]
 for _n, _p in enumerate(PEOPLE, start=1):
     _p.id = _id(_n)
@@ -128,7 +136,7 @@ def write_exports(folder: Path, registered: set[str], paid: set[str], tag: str) 
     ws.title = "参保登记"
     ws.append(["序号", "姓名", "公民身份号码", "参保状态"])
     for i, p in enumerate(p for p in PEOPLE if p.id in registered):
-        ws.append([i + 1, p.name, p.id, "正常参保"])
+        ws.append([i + 1, p.name, p.id, p.reg_status])
     reg = folder / f"参保登记_{tag}.xlsx"
     wb.save(reg)
     pay = folder / f"缴费明细_{tag}.csv"
@@ -137,7 +145,7 @@ def write_exports(folder: Path, registered: set[str], paid: set[str], tag: str) 
         w.writerow(["身份证号码", "姓名", "缴费年度", "缴费金额", "缴费日期"])
         for p in PEOPLE:
             if p.id in paid:
-                w.writerow([p.id, p.name, 2020, 300, "2020-08-15"])
+                w.writerow([p.id, p.name, *p.payment[:1], 300, p.payment[1]])
     return reg, pay
 
 

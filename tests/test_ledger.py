@@ -133,6 +133,10 @@ WEEK1 = {
     "untraced": (w.C, "pending", 0, 0, 0, 0),
     "twice_in_unit": (w.C, "pending", 0, 0, 0, 0),
     "paid_not_registered": (w.C, "pending", 0, 0, 0, 0),
+    "drawing": (w.B, "drawing", 1, 0, 0, 0),
+    "terminated": (w.A, "pending", 0, 0, 0, 0),
+    "late_payment": (w.C, "paid", 1, 0, 0, 0),
+    "old_late_payment": (w.C, "registered_unpaid", 0, 0, 0, 0),
 }
 
 
@@ -144,7 +148,7 @@ def test_week_one_gives_each_person_exactly_the_planted_status_and_flags(weeks):
     pick = [columns.index(c) for c in ("unit", "status", "settled", "off_list", "cross_unit_duplicate",
                                        "duplicate_insurance")]
     assert {keys[i]: tuple(r[j] for j in pick) for i, r in got.items()} == WEEK1
-    assert r1.changes == 16 and r1.people == 16
+    assert r1.changes == 20 and r1.people == 20
 
 
 def _zero() -> dict[str, int]:
@@ -157,18 +161,19 @@ def test_json_summary_counts_each_unit_as_issue_14_defines_them(weeks):
     _, r1, _, _ = weeks
     s = r1.summary()
     a = _zero() | {"paid": 1, "registered_unpaid": 2, "unclassified": 1, "out_of_scope": 1, "refused": 1,
-                   "pending": 3, "not_surveyed": 1, "cross_unit_duplicate": 1, "duplicate_insurance": 1,
-                   "settled": 2, "list_total": 10}
-    # 琼湖街道: its own survey rows (off_list, cross) + the list person nobody surveyed (list_paid)
-    b = _zero() | {"paid": 1, "pending": 2, "off_list": 1, "cross_unit_duplicate": 1, "settled": 1, "list_total": 1}
+                   "pending": 4, "not_surveyed": 1, "cross_unit_duplicate": 1, "duplicate_insurance": 1,
+                   "settled": 2, "list_total": 11}
+    # 琼湖街道: its own survey rows (off_list, cross) + the list people nobody surveyed (list_paid, drawing)
+    b = _zero() | {"paid": 1, "drawing": 1, "pending": 2, "off_list": 1, "cross_unit_duplicate": 1, "settled": 2,
+                   "list_total": 2}
     # 南嘴镇: the person listed twice in its sheet counts once
-    c = _zero() | {"pending": 4, "list_total": 4}
+    c = _zero() | {"paid": 1, "registered_unpaid": 1, "pending": 4, "settled": 1, "list_total": 6}
     assert s["as_of"] == "2020-09-04"
     assert (s["units"][w.A], s["units"][w.B], s["units"][w.C]) == (a, b, c)
     others = {u: v for u, v in s["units"].items() if u not in (w.A, w.B, w.C)}
     assert len(others) == 11 and all(v == _zero() for v in others.values())
     assert s["total"] == {k: a[k] + b[k] + c[k] for k in a}  # the cross-unit duplicate is in it twice
-    assert s["unique_people"] == 16 and s["changes"] == 16
+    assert s["unique_people"] == 20 and s["changes"] == 20
 
 
 def test_the_same_inputs_run_again_change_nothing(campaign, tmp_path):
@@ -296,7 +301,7 @@ def test_cli_update_writes_the_json_summary_and_exits_by_the_returned_lists(camp
     assert r.code == 0, r.output
     data = json.loads(summary.read_text("utf-8"))
     assert set(data) == {"as_of", "units", "total", "unique_people", "changes"}
-    assert data["units"][w.C]["pending"] == 4 and data["changes"] == 16
+    assert data["units"][w.C]["pending"] == 4 and data["changes"] == 20
     r = cli(*["ledger", "update", "--survey", str(campaign.survey2), "--followups", str(campaign.returns),
              "--as-of", "2020-09-11", "--ledger", str(db)])
     assert r.code == 1, r.output  # the returned lists carry errors

@@ -167,7 +167,9 @@ def read_survey(paths: str | Path | Iterable[str | Path], as_of: dt.date, units:
 
 
 def read_facts(registrations: Iterable[str | Path], payments: Iterable[str | Path], year: int) -> FactsInput:
-    """Registration and payment facts per person from the exports (the dispatch table's rules).
+    """Registration and payment facts per person: :func:`coverage_xl.exports.person_facts`, the one
+    counting rule of dispatch and Annex 5 (registered: a non-terminated status; drawing: 待遇领取;
+    paid: registered and a payment > 0 for the campaign year or paid within it, 补缴 included).
 
     An export that cannot be used is a problem (Chinese, naming the file); the others still count.
     ``registration_file`` / ``payment_file`` name the first file that holds the deciding row, so the
@@ -175,32 +177,36 @@ def read_facts(registrations: Iterable[str | Path], payments: Iterable[str | Pat
     problems: list[str] = []
     warnings: list[str] = []
     files: list[InputFile] = []
-    reg_by_id: dict[str, str] = {}
-    paid_by_id: dict[str, str] = {}
+    read: dict[str, list[ex.ExportFile]] = {REGISTRATION: [], PAYMENT: []}
     for kind, paths in ((REGISTRATION, registrations), (PAYMENT, payments)):
         for path in ex.export_files(paths):
             try:
-                f = ex.read_export(path, kind)
+                f = ex.read_export(path, kind, year)
             except ex.ExportError as exc:
                 problems.append(str(exc))
                 continue
             warnings.extend(f.warnings)
             files.append(InputFile(kind, path, sha256_of(path), f.rows))
-            if kind == REGISTRATION:
-                ids = f.frame["id"][f.frame["id"] != ""]
-                target = reg_by_id
-            else:
-                ids = f.frame.loc[ex.counted_payments(f, year), "id"]
-                target = paid_by_id
-            for pid in ids.unique():
-                target.setdefault(pid, path.name)
-    everyone = sorted(set(reg_by_id) | set(paid_by_id))
+            read[kind].append(f)
+    table = ex.person_facts(read[REGISTRATION], read[PAYMENT], year).table
+
+    def first_file(exports: list[ex.ExportFile], column: str | None) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for f in exports:
+            ids = f.frame["id"] if column is None else f.frame.loc[f.frame[column], "id"]
+            for pid in ids:
+                out.setdefault(pid, f.path.name)
+        return out
+
+    reg_file = first_file(read[REGISTRATION], "registered")
+    pay_file = first_file(read[PAYMENT], None)
+    ids = list(table.index)
     facts = pd.DataFrame({
-        "id": everyone,
-        "registered": [pid in reg_by_id for pid in everyone],
-        "drawing": [False] * len(everyone),
-        "paid": [pid in paid_by_id for pid in everyone],
-        "registration_file": [reg_by_id.get(pid, "") for pid in everyone],
-        "payment_file": [paid_by_id.get(pid, "") for pid in everyone],
+        "id": ids,
+        "registered": table["registered"].to_numpy(dtype=bool),
+        "drawing": table["drawing"].to_numpy(dtype=bool),
+        "paid": table["paid"].to_numpy(dtype=bool),
+        "registration_file": [reg_file.get(pid, "") for pid in ids],
+        "payment_file": [pay_file.get(pid, "") for pid in ids],
     }, columns=list(FACT_COLUMNS))
     return FactsInput(facts, files, problems, warnings)
