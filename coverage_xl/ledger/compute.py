@@ -13,7 +13,7 @@ The rules (issue 14; docs/ledger.md states them for the bureau):
 - a person surveyed more than once is judged by one row: the row in the list's unit if there is
   one, else the first unit in Annex 1 order, first row of the file;
 - flags: ``off_list`` surveyed and on no part of the list · ``cross_unit_duplicate`` surveyed in two
-  or more units · ``duplicate_insurance`` any of their rows ticks Annex 3 column 8, 9 or 10 and
+  or more units (also when the bureau has since chosen one unit in 归属单位) · ``duplicate_insurance`` any of their rows ticks Annex 3 column 8, 9 or 10 and
   they are registered in 城乡居保;
 - contacts: the latest follow-up entry (by date) is the last contact; a signed 意愿书 is any entry
   with 是否签订意愿书 = 是; an unreachable person is "recorded" when the latest entry is 联系不上 (an
@@ -21,8 +21,8 @@ The rules (issue 14; docs/ledger.md states them for the bureau):
 - settled (销号): the status's ``settled`` rule (yes / signed), or 联系不上 recorded when the bureau's
   setting ``unreachable_settles`` is true;
 - membership (the per-unit counts): every unit a person has a counted survey row in (a cross-unit
-  duplicate counts in each; twice in one unit counts once), and, for a person no unit surveyed, the
-  unit the list assigns them to.
+  duplicate counts in each, unless the bureau chose one unit in 归属单位; twice in one unit counts
+  once), and, for a person no unit surveyed, the unit the list assigns them to.
 """
 
 from __future__ import annotations
@@ -75,7 +75,8 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
     p["category"] = first["category"].reindex(ids).fillna("")
     p["willing"] = first["willing"].reindex(ids).fillna("")
     p["survey_units"] = unit_lists.reindex(ids).fillna("")
-    p["cross_unit_duplicate"] = n_units.reindex(ids).fillna(0).to_numpy() > 1
+    crossing = sr.loc[sr["cross_unit"].astype(bool), "id"].unique()
+    p["cross_unit_duplicate"] = (n_units.reindex(ids).fillna(0).to_numpy() > 1) | ids.isin(crossing)
     employee = sr[sr["category"].isin(EMPLOYEE_PENSION_REASONS)]["id"].unique()
 
     # --- the pension system's facts

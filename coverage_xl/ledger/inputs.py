@@ -45,7 +45,7 @@ KIND_LABELS = {LIST: "省下发核实名单", SURVEY: "摸底表", REGISTRATION:
                FOLLOWUP: "跟进名单回执"}
 
 LIST_COLUMNS = ("id", "name", "unit", "village", "address", "file", "row_number")
-SURVEY_COLUMNS = ("unit", "file", "row_number", "id", "name", "address", "category", "willing")
+SURVEY_COLUMNS = ("unit", "file", "row_number", "id", "name", "address", "category", "willing", "cross_unit")
 FACT_COLUMNS = ("id", "registered", "drawing", "paid", "registration_file", "payment_file")
 
 
@@ -149,15 +149,19 @@ def read_province_list(paths: Iterable[str | Path], units: tuple[Unit, ...] | No
 
 def read_survey(paths: str | Path | Iterable[str | Path], as_of: dt.date, units: tuple[Unit, ...] | None = None,
                 batch: SurveyBatch | None = None) -> SurveyInput:
-    """The counted Annex 3 rows of a folder, loaded and validated as consolidate does."""
+    """The counted Annex 3 rows of a folder, loaded and validated as consolidate does: a row owned by
+    another unit (归属单位) is left out, an ID repeated in one unit counts once (``SurveyBatch.people``).
+    ``cross_unit`` marks the IDs the batch found in two or more units' files."""
     batch = batch or load_batch(paths, as_of, units=units)
     p = batch.people()
+    crossing = {d.id for d in batch.duplicates}
     rows = pd.DataFrame({
         "unit": p["unit"].astype(object), "file": p["file"].astype(object),
         "row_number": p["row"].astype(int) if len(p) else pd.Series(dtype=int),
         "id": _keys(p["id"].fillna("")), "name": p["name"].fillna("").astype(str),
         "address": p["address"].fillna("").astype(str),
         "category": p["category"].fillna("").astype(str), "willing": p["willing"].fillna("").astype(str),
+        "cross_unit": p["id"].isin(crossing).astype(int) if len(p) else pd.Series(dtype=int),
     }, columns=list(SURVEY_COLUMNS))
     unkeyed = int((rows["id"] == "").sum())
     rows = rows[rows["id"] != ""].reset_index(drop=True)

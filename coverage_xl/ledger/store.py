@@ -68,6 +68,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             address TEXT NOT NULL,
             category TEXT NOT NULL,
             willing TEXT NOT NULL,
+            cross_unit INTEGER NOT NULL,
             PRIMARY KEY (unit, file, row_number))""",
         "CREATE INDEX survey_rows_id ON survey_rows (id)",
         """CREATE TABLE facts (
