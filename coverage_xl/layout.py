@@ -254,6 +254,7 @@ ESTIMATOR_SHEET = "测算器"
 INSTRUCTIONS_SHEET = "填表说明"
 UNREGISTERED_SHEET = "未登记人员"
 UNPAID_SHEET = "登记未缴费人员"
+LEDGER_SUMMARY_SHEET = "台账汇总"
 CONF_SHEET = "xlwings.conf"
 
 _WS = re.compile(r"[\s\u3000\u00a0]+")

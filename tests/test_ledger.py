@@ -307,3 +307,125 @@ def test_cli_update_writes_the_json_summary_and_exits_by_the_returned_lists(camp
     assert r.code == 1, r.output  # the returned lists carry errors
     assert "followup.untraced" in r.output or "联系不上未记录联系时间及方式" in r.output
     assert K["untraced"].id not in r.output  # IDs masked
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _rows(path: Path, sheet: str | None = None) -> list[list]:
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(path)
+    return wb.get_sheet_by_name(sheet or wb.sheet_names[0]).to_python()
+
+
+def _body(rows: list[list]) -> list[list]:
+    """The data rows under the header (row 3), up to the first blank line."""
+    out = []
+    for r in rows[3:]:
+        if not any(v not in ("", None) for v in r):
+            break
+        out.append(r)
+    return out
+
+
+@pytest.fixture(scope="module")
+def exported(campaign, weeks, tmp_path_factory):
+    from coverage_xl.jobs.ledger import export_ledger
+
+    db, *_ = weeks
+    assisted = tmp_path_factory.mktemp("assisted") / "低保特困对象.csv"
+    assisted.write_text("身份证号码,姓名,人员类别\n" + f"{K['paid'].id},甲一,农村低保\n{K['pending'].id},甲三,特困供养\n"
+                        f"{K['reg_unpaid'].id},甲二,重度残疾\n", encoding="utf-8-sig")
+    out = tmp_path_factory.mktemp("export")
+    return export_ledger(db, out, assisted=[assisted], months=12), out
+
+
+def test_each_unit_gets_its_ledger_by_village_with_masked_ids(campaign, exported):
+    result, out = exported
+    rows = _body(_rows(out / "草尾镇_台账_20200911.xlsx", "台账"))
+    header = _rows(out / "草尾镇_台账_20200911.xlsx", "台账")[2]
+    col = {h: i for i, h in enumerate(header)}
+    members = {p.name for p in w.PEOPLE if any(u == w.A for u, _ in p.survey)
+               or (p.list_unit == w.A and not p.survey)}
+    assert sorted(r[col["姓名"]] for r in rows) == sorted(members)
+    villages = [r[col["村（社区）"]] for r in rows]
+    assert villages == sorted(villages)  # 胜利村 (the address-only list part) before 新华村
+    ids = {r[col["身份证号码"]] for r in rows}
+    assert all("*" in i for i in ids) and not ids & {p.id for p in w.PEOPLE}
+    paid = next(r for r in rows if r[col["姓名"]] == K["pending"].name)
+    assert (paid[col["状态"]], paid[col["是否销号"]]) == ("已缴费", "是")
+    assert paid[col["最近变更"]] == "2020-09-11 待登记→已缴费"
+
+
+def test_the_summary_sheet_matches_the_json_and_shows_week_over_week(weeks, exported):
+    _, _, _, r2 = weeks
+    _, out = exported
+    rows = _rows(out / "台账汇总_20200911.xlsx", "台账汇总")
+    header = rows[2]
+    body = {r[0]: dict(zip(header, r, strict=True)) for r in _body(rows)}
+    from coverage_xl.ledger.statuses import default_statuses
+
+    book = default_statuses()
+    for unit, counts in r2.summary()["units"].items():
+        for code, n in counts.items():
+            assert body[unit][book.label(code) if code not in ("settled", "list_total") else
+                              {"settled": "已销号", "list_total": "名单人数"}[code]] == n, (unit, code)
+    assert body[w.A]["销号率"] == pytest.approx(body[w.A]["已销号"] / body[w.A]["台账人数"])
+    assert any("口径说明" == r[0] for r in rows)
+    week = _rows(out / "台账汇总_20200911.xlsx", "周对比")
+    assert week[2][1:5] == ["2020-09-04 已销号", "2020-09-04 销号率", "2020-09-11 已销号", "2020-09-11 销号率"]
+    a = next(r for r in week if r[0] == w.A)
+    assert (a[1], a[3], a[-1]) == (2, 5, 3)  # week 2: pending paid, not_surveyed out of scope, refused signed
+
+
+def test_the_change_log_export_covers_its_date_range(campaign, weeks, tmp_path):
+    from coverage_xl.jobs.ledger import export_ledger
+
+    db, *_ = weeks
+    export_ledger(db, tmp_path, start=w.AS_OF_2)
+    rows = _body(_rows(tmp_path / "变更记录_20200911_20200911.xlsx"))
+    assert len(rows) == 7 and {r[1] for r in rows} == {"2020-09-11"}
+    assert {(r[3], r[5], r[6], r[7]) for r in rows if r[5] == "状态"} == {
+        (K["pending"].name, "状态", "待登记", "已缴费"), (K["not_surveyed"].name, "状态", "未摸底", "不属于")}
+
+
+def test_the_notice_lists_hold_exactly_their_people(campaign, exported):
+    _, out = exported
+
+    def names(file: str, sheet: str | None = None) -> set[str]:
+        rows = _rows(out / file, sheet)
+        col = rows[2].index("姓名")
+        return {r[col] for r in _body(rows)}
+
+    assert names("名单外名单_20200911.xlsx", w.B) == {K["off_list"].name}
+    assert names("登记未缴费名单（税务）_20200911.xlsx") == {K["reg_unpaid"].name, K["dup_insurance"].name,
+                                                       K["old_late_payment"].name}
+    assert names("重复参保名单_20200911.xlsx") == {K["dup_insurance"].name}
+    assert names("未摸底名单_20200911.xlsx") == set()  # week 2: the last one was surveyed
+    start, end = w.AS_OF_2, dt.date(2021, 9, 11)
+    due = set()
+    for p in w.PEOPLE:
+        born = dt.date(int(p.id[6:10]), int(p.id[10:12]), int(p.id[12:14]))
+        sixty = born.replace(year=born.year + 60)
+        if start < sixty <= end:
+            due.add(p.name)
+    assert due and names("即将到龄名单_20200911.xlsx") == due
+    rows = _rows(out / "代缴对象_20200911.xlsx")
+    col = {h: i for i, h in enumerate(rows[2])}
+    got = {(r[col["姓名"]], r[col["代缴类别"]], r[col["是否已缴费"]]) for r in _body(rows)}
+    assert got == {(K["paid"].name, "低保", "已缴费"), (K["pending"].name, "特困", "已缴费"),
+                   (K["reg_unpaid"].name, "重度残疾", "未缴费")}
+    assert "尚未缴费1人" in rows[1][0]
+
+
+def test_cli_export_masks_unless_asked_and_fails_cleanly_without_a_ledger(weeks, tmp_path):
+    db, *_ = weeks
+    r = cli("ledger", "export", "-o", tmp_path / "a", "--ledger", db)
+    assert r.code == 0, r.output
+    r = cli("ledger", "export", "-o", tmp_path / "b", "--ledger", db, "--unmasked")
+    assert r.code == 0, r.output
+    ids = {row[3] for row in _body(_rows(tmp_path / "b" / "草尾镇_台账_20200911.xlsx"))}
+    assert K["paid"].id in ids
+    r = cli("ledger", "export", "-o", tmp_path / "c", "--ledger", tmp_path / "none.sqlite")
+    assert r.code == 2 and "找不到台账数据库" in r.output

@@ -12,7 +12,14 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from coverage_xl.cli.common import MultiPathCommand, as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.cli.common import (
+    MultiPathCommand,
+    as_of_option,
+    console,
+    handle_errors,
+    parse_date,
+    unmasked_option,
+)
 
 LEDGER_HELP = "台账数据库文件（默认：总表所在文件夹中的“台账.sqlite”，未给 --master 时为当前文件夹）。"
 
@@ -114,3 +121,49 @@ def update(lists: tuple[Path, ...], survey: Path | None, registrations: tuple[Pa
         console.print(f"已写入摘要：{json_out}")
     console.print(f"台账数据库：{path}")
     sys.exit(1 if result.problems or followup_errors else 0)
+
+
+class _ExportCommand(MultiPathCommand):
+    multi_options = ("--assisted",)
+
+
+@command.command("export", cls=_ExportCommand)
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="输出文件夹：各单位台账、台账汇总、变更记录和各类名单写到这里。")
+@ledger_option
+@master_option
+@click.option("--from", "start", callback=parse_date, metavar="YYYY-MM-DD", default=None,
+              help="变更记录的起始日期（默认第一次更新台账的日期）。")
+@click.option("--to", "end", callback=parse_date, metavar="YYYY-MM-DD", default=None,
+              help="变更记录的截止日期（默认最近一次更新台账的日期）。")
+@click.option("--assisted", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="标明建档立卡、低保、特困、重度残疾人员的比对文件（可跟多个）：另出代缴对象名单。")
+@click.option("--months", type=click.IntRange(1, 24), default=3, show_default=True,
+              help="即将到龄名单：今后几个月内年满60周岁。")
+@click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="台账状态与销号口径文件（默认 coverage_xl/data/ledger_statuses.toml）。")
+@click.option("--to-master", "to_master", is_flag=True, default=False,
+              help="同时把台账汇总表写入 --master 指定的总表（其他工作表保留）。")
+@unmasked_option
+@handle_errors
+def export(out_dir: Path, ledger: Path | None, master: Path | None, start, end, assisted: tuple[Path, ...],
+           months: int, statuses: Path | None, to_master: bool, unmasked: bool) -> None:
+    """导出台账：各单位台账（按村排列）、台账汇总（含周对比）、变更记录，以及未摸底、名单外、
+    登记未缴费（税务）、重复参保、即将到龄和代缴对象名单。身份证号码默认打码（--unmasked 显示完整号码）。
+
+    退出码：0 正常；2 无法导出（如台账不存在）。
+    """
+    from coverage_xl.jobs.ledger import export_ledger, write_ledger_summary_sheet
+
+    path = _ledger_path(ledger, master)
+    if to_master and master is None:
+        raise click.UsageError("--to-master 需要同时给出 --master 总表路径。")
+    result = export_ledger(path, out_dir, start=start, end=end, unmasked=unmasked, assisted=assisted, months=months,
+                           statuses=statuses)
+    for p in result.written:
+        console.print(f"已写入：{p.name}（{result.counts[p.name]}行）")
+    if to_master:
+        write_ledger_summary_sheet(path, master, statuses=statuses)
+        console.print(f"已写入总表：{master}（台账汇总）")
+    console.print(f"台账截至 {result.as_of.isoformat()}；输出文件夹：{out_dir}")
+    sys.exit(0)
