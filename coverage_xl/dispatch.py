@@ -67,6 +67,8 @@ class DispatchSummary:
     drawing_unpaid: int = 0  # of those, without a counted payment (out of the payment-rate denominator)
     payers_due: int = 0  # 应缴费人数 = registered − drawing_unpaid
     rate_basis: str = ""  # the payment-rate setting (coverage_xl.counting)
+    progress_basis: str = ""  # the progress definition (coverage_xl.counting)
+    signed: int = 0  # in-scope people not registered who signed a 意愿书 (from returned follow-up lists)
     payment_rows_other_year: int = 0
     payment_rows_not_positive: int = 0  # campaign year, amount zero, negative or unreadable
     paid_ids: int = 0  # distinct IDs with a counted payment
@@ -101,6 +103,7 @@ class DispatchSummary:
             ("已登记人数", self.registered), ("其中已缴费人数", self.paid), ("未登记人数", self.unregistered),
             ("其中领取待遇人数（已登记）", self.drawing), ("领取待遇且未缴费人数", self.drawing_unpaid),
             ("应缴费人数", self.payers_due), ("参保缴费率口径", self.rate_basis),
+            ("进度口径", self.progress_basis), ("拒绝参保并签订意愿书人数", self.signed),
             ("未知参保状态（按已登记计）", "、".join(f"{k}（{v}行）" for k, v in sorted(self.unknown_statuses.items()))
              or "无"),
             ("登记导出中不在摸底表的人数（未计入）", self.registered_not_in_survey),
@@ -164,6 +167,21 @@ def _keys(ids: pd.Series) -> pd.Series:
         ids = ids.copy()
         ids[legacy] = ids[legacy].map(ex.match_key)
     return ids
+
+
+def read_signed(paths: Iterable[str | Path], as_of: dt.date, summary: DispatchSummary | None = None) -> set[str]:
+    """Match keys of the people whose returned follow-up list says 是否签订意愿书 = 是 (the progress
+    definition ``signed`` until the ledger holds the signatures). The lists are read and checked by
+    :func:`coverage_xl.ledger.followups.read_followups`; an entry with an error does not count, and
+    a file with errors is named in ``summary.warnings``."""
+    from coverage_xl.ledger.followups import read_followups
+
+    got = read_followups(ex.export_files(paths), as_of)
+    for report in got.reports:
+        if report.errors and summary is not None:
+            summary.warnings.append(f"跟进名单“{report.path.name}”有{report.errors}处错误，出错的行未计入签订意愿书人数")
+    c = got.contacts
+    return {ex.match_key(i) for i in c.loc[c["signed"] == "是", "id"]} - {""}
 
 
 def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None],
@@ -238,13 +256,14 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
                  payments: Iterable[str | Path], as_of: dt.date | None = None, campaign_year: int | None = None,
                  *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None,
                  counting: Counting | None = None, statuses: dict[str, str] | str | Path | None = None,
-                 owners: OwnerChoices | None = None) -> DispatchResult:
+                 owners: OwnerChoices | None = None, signed: Iterable[str | Path] | None = None) -> DispatchResult:
     """Load the survey (unless a :class:`SurveyBatch` is given), read every export once, match.
 
     ``counting``: the bureau's choices (payment-rate denominator, progress definition; default
     ``data/counting.toml``). ``statuses``: the 参保状态 vocabulary or a CSV path (default
-    ``data/registration_statuses.csv``). An export that cannot be used is reported in
-    ``summary.problems`` (Chinese, naming the file) and the others are still used; it never raises
+    ``data/registration_statuses.csv``). ``signed``: returned follow-up lists (files or folders) whose
+    是否签订意愿书 column says who refused with a signed 意愿书 (progress definition ``signed``). An
+    export that cannot be used is reported in ``summary.problems`` (Chinese, naming the file) and the others are still used; it never raises
     for bad input files. ``owners`` (the 归属单位 choices) apply when the survey is loaded here; a
     given batch already carries its own."""
     counting = counting or load_counting()
@@ -300,6 +319,10 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     known = facts.of(people["match_id"])
     for col in ex.COLUMNS:
         people[col] = has_id & known[col].to_numpy()
+    signed_ids = read_signed(signed, as_of, summary) if signed else set()
+    people["signed"] = has_id & people["match_id"].isin(signed_ids)
+    summary.signed = int((people["in_scope"] & ~people["registered"] & people["signed"]).sum())
+    summary.progress_basis = f"{counting.progress_label}（{counting.progress_note}）"
 
     survey_ids = pd.Index(people.loc[has_id, "match_id"].unique())
     reg_out = reg_ids.difference(survey_ids)
@@ -330,7 +353,9 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
         "out_of_scope": people[people["category"].notna() & ~people["in_scope"]].groupby("unit").size(),
         "registered": annex5["registered"].drop(TOTAL_LABEL).fillna(0),
         "paid": annex5["paid"].drop(TOTAL_LABEL).fillna(0),
+        "payers_due": annex5["payers_due"].drop(TOTAL_LABEL).fillna(0),
+        "signed": people[people["in_scope"] & ~people["registered"] & people["signed"]].groupby("unit").size(),
     })
-    prog = build_progress(counts, as_of, milestones=milestones, units=batch.units)
+    prog = build_progress(counts, as_of, milestones=milestones, units=batch.units, definition=counting.progress)
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
                           counting)

@@ -366,7 +366,7 @@ def make_dispatch(book: Any) -> str:
         _status(book, f"正在读取{'摸底表' if stage == 'survey' else '导出名单'}（{n}/{total}）：{name}")
 
     result = run_dispatch(settings.survey_paths(), settings.registrations, settings.payments, as_of,
-                          progress=progress, owners=_owner_choices(book, settings))
+                          progress=progress, owners=_owner_choices(book, settings), counting=settings.counting())
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:
         out = Path(d) / "调度.xlsx"
         history = openpyxl.Workbook()  # the book's history so far, so that this run is merged into it
@@ -406,7 +406,8 @@ def make_notices(book: Any) -> str:
     as_of = settings.as_of or dt.date.today()
     out = settings.notices_dir or book_folder(book) / "通报"
     run = render_notices(["all"], settings.survey_paths(), settings.registrations, settings.payments, as_of,
-                         out_dir=out, progress=lambda label, n, total: _status(book, f"{label}（{n}/{total}）"))
+                         out_dir=out, progress=lambda label, n, total: _status(book, f"{label}（{n}/{total}）"),
+                         counting=settings.counting())
     lines = [f"已生成 {len(run.files)} 个文件，保存在：{out}"]
     lines += run.notes
     lines += [f"注意：{w}" for w in run.warnings]

@@ -136,9 +136,10 @@ def load_statuses(path: str | Path | None = None) -> dict[str, str]:
 class ExportFile:
     """One export, reduced to its distinct IDs and the counts a clerk needs to trust it.
 
-    ``frame`` has one row per distinct well-formed ID (sorted): for a registration export the columns
-    ``id``, ``registered`` (a non-terminated row), ``drawing`` (a non-terminated drawing row); for a
-    payment export ``id`` only — the people with a payment that counts in ``campaign_year``."""
+    ``frame`` has one row per distinct ID key (sorted; a malformed one only matches the same text):
+    for a registration export the columns ``id``, ``registered`` (a non-terminated row), ``drawing``
+    (a non-terminated drawing row); for a payment export ``id`` only — the people with a payment that
+    counts in ``campaign_year``."""
 
     path: Path
     kind: str
@@ -276,7 +277,7 @@ def _find_column(keys: Sequence[str], wanted: Iterable[str]) -> int | None:
     return None
 
 
-def _find_id_column(keys: Sequence[str]) -> int | None:
+def id_column(keys: Sequence[str]) -> int | None:
     i = _find_column(keys, ID_HEADERS)
     if i is not None:
         return i
@@ -289,7 +290,7 @@ def _find_id_column(keys: Sequence[str]) -> int | None:
 def _header(rows: Sequence[Sequence[Any]]) -> tuple[int, int, list[str]] | None:
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         keys = [header_key(v) if isinstance(v, str) else "" for v in row]
-        c = _find_id_column(keys)
+        c = id_column(keys)
         if c is not None:
             return r, c, keys
     return None
@@ -460,7 +461,7 @@ class _Reducer:
         maybe_header = (keys != "") & ~lead.str.isdigit()
         if maybe_header.any():  # a repeated header line (page break in a printed export)
             keep &= ~keys.where(maybe_header, "").map(
-                lambda k: bool(k) and _find_id_column([header_key(k)]) is not None)
+                lambda k: bool(k) and id_column([header_key(k)]) is not None)
         if not keep.all():
             chunk, keys = chunk[keep], keys[keep]
         f.rows += len(keys)
@@ -469,16 +470,16 @@ class _Reducer:
         f.blank_ids += int((~has_id).sum())
         f.bad_ids += int((has_id & ~valid).sum())
         if f.kind == REGISTRATION:
-            self.seen.update(keys[valid])
+            self.seen.update(keys[has_id])
             if c_status is None:
-                self.registered.update(keys[valid])
+                self.registered.update(keys[has_id])
                 return
             status = chunk[c_status].map(status_key)
             self.status_counts.update(status.value_counts().to_dict())
             meaning = status.map(self.statuses)
             live = meaning.ne(TERMINATED) | meaning.isna()
-            self.registered.update(keys[valid & live])
-            self.drawing.update(keys[valid & meaning.eq(DRAWING)])
+            self.registered.update(keys[has_id & live])
+            self.drawing.update(keys[has_id & meaning.eq(DRAWING)])
             return
         this = pd.Series(False, index=keys.index)
         by_year = None
@@ -488,7 +489,7 @@ class _Reducer:
         if c_date is not None:
             this |= _years(chunk[c_date]).eq(self.year).fillna(False).astype(bool)
         positive = _amounts(chunk[c_amount]).gt(0) if c_amount is not None else pd.Series(True, index=keys.index)
-        counted = valid & this & positive
+        counted = has_id & this & positive
         f.rows_counted += int(counted.sum())
         if by_year is not None and c_date is not None:
             f.rows_counted_by_date_only += int((counted & ~by_year).sum())

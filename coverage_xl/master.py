@@ -22,6 +22,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coverage_xl.counting import PROGRESS_BASES, RATE_BASES, Counting, load_counting
 from coverage_xl.errors import InputError
 from coverage_xl.layout import (
     ANNEX1,
@@ -62,6 +63,8 @@ SETTING_LABELS = {
     "as_of": "统计日期",
     "templates_dir": "模板输出文件夹",
     "notices_dir": "通报输出文件夹",
+    "payment_rate": "缴费率口径",
+    "progress": "进度口径",
 }
 SETTING_HINTS = {
     "survey_dir": "各单位报来的附件3摸底明细表放在同一文件夹，填该文件夹的完整路径。",
@@ -70,6 +73,8 @@ SETTING_HINTS = {
     "as_of": "留空则为当天；也可写 2020-09-30。",
     "templates_dir": "“生成单位模板”按钮把14个单位的模板放在这里；留空则放在本工作簿旁的“单位模板”文件夹。",
     "notices_dir": "“生成通报”按钮把通报放在这里；留空则放在本工作簿旁的“通报”文件夹。",
+    "payment_rate": "附件5第8列的分母：“应缴费人数”（第4列减领取待遇且未缴费人数）或“已登记人数”（第5列÷第4列）。",
+    "progress": "任务完成进度的“已完成”：“已登记”“已缴费”或“已登记+签订意愿书”（加不属于覆盖范围人数）。",
 }
 UNIT_HEADERS = ("序号", "行政代码", "单位", "需核实参保任务数", "户籍人口数", "摸底表文件（可选，填了则优先于文件夹）")
 UNIT_WIDTHS = (6, 12, 14, 16, 12, 70)
@@ -121,7 +126,13 @@ class Settings:
     as_of: dt.date | None = None
     templates_dir: Path | None = None
     notices_dir: Path | None = None
+    payment_rate: str = ""  # 缴费率口径 as written (key or Chinese label); '' = data/counting.toml
+    progress: str = ""  # 进度口径
     units: list[UnitSetting] = field(default_factory=list)
+
+    def counting(self) -> Counting:
+        """The counting choices of this master (blank cells: the packaged defaults)."""
+        return load_counting(self.payment_rate or None, self.progress or None)
 
     @property
     def unit_list(self) -> tuple[Unit, ...]:
@@ -214,6 +225,8 @@ def parse_settings(rows: Sequence[Sequence[Any]], base: Path | None = None) -> S
             setattr(s, key, _paths(cells[1], base))
         elif key == "as_of":
             s.as_of = _date(cells[1])
+        elif key in ("payment_rate", "progress"):
+            setattr(s, key, _text(cells[1]))
         if _text(cells[0]) == UNIT_HEADERS[0] and _text(cells[2]) == UNIT_HEADERS[2]:
             header_at = i
     if header_at is None:
@@ -267,7 +280,9 @@ def write_settings(ws: Worksheet, units: Sequence[Unit], *, survey_dir: str = ""
     """The 单位设置 sheet; returns the row of the unit table header."""
     ws.title = SETTINGS_SHEET
     _title(ws, "单位设置（按钮从这里读取文件位置和各单位数据）", len(UNIT_HEADERS))
-    values = {"survey_dir": survey_dir}
+    default = load_counting()
+    values = {"survey_dir": survey_dir, "payment_rate": RATE_BASES[default.payment_rate],
+              "progress": PROGRESS_BASES[default.progress]}
     r = 3
     for key, label in SETTING_LABELS.items():
         ws.cell(r, 1, label).font = HEADER_FONT

@@ -4,10 +4,14 @@ Annex 1 note 2: 8月底前完成任务50%；10月底前完成任务100%. The mil
 (``data/milestones.csv``: month-day, share, label) so the bureau can change them without code.
 
 What counts as *done* for a unit's task (需核实参保任务数 — the people the province asked the city to
-verify): a person on the list is settled when the survey found them out of scope (verified, nothing
-to enrol) or in scope and registered. So ``done = out_of_scope + registered`` and the share is
-``done / task``. It reaches 100 % exactly when every person of the task is surveyed and every
-in-scope person is registered. Rows whose category is in error are not done.
+verify) is the bureau's choice (issue 13; :mod:`coverage_xl.counting`, ``data/counting.toml``):
+
+- ``registered`` (default): out of scope (verified, nothing to enrol) + in scope and registered;
+- ``paid``: out of scope + in scope, registered and paid this year (真正意义上的参保);
+- ``signed``: out of scope + registered + in scope, not registered, refusing with a signed 意愿书.
+
+The share is ``done / task``. Rows whose category is in error are not done. A share above 100 % (more
+people surveyed than the task) is shown as it is and flagged (``flag``), never capped.
 
 Status on the as-of date: 达标 when the share reaches the latest milestone due (date ≤ as-of),
 滞后 otherwise; before the first milestone nothing is due and every unit is 达标. Rank: 1 for the
@@ -25,14 +29,17 @@ from pathlib import Path
 
 import pandas as pd
 
+from coverage_xl.counting import PROGRESS_PAID, PROGRESS_REGISTERED, PROGRESS_SIGNED
 from coverage_xl.errors import ParameterError
 from coverage_xl.units import Unit, default_units
 
 ON_TRACK = "达标"
 LAGGING = "滞后"
+OVER_FLAG = "超过100%，请核对任务数与摸底人数"
 
 PROGRESS_COLUMNS = (
-    "order", "code", "unit", "task", "surveyed", "in_scope", "out_of_scope", "registered", "paid", "done",
+    "order", "code", "unit", "task", "surveyed", "in_scope", "out_of_scope", "registered", "paid", "payers_due",
+    "signed", "definition", "flag", "done",
     "done_share", "milestone", "milestone_date", "milestone_share", "due", "gap", "status", "rank",
     "next_milestone", "next_date", "next_share", "next_gap",
 )
@@ -40,7 +47,8 @@ PROGRESS_COLUMNS = (
 PROGRESS_HEADERS = {
     "order": "序号", "code": "行政代码", "unit": "单位", "task": "需核实参保任务数", "surveyed": "摸底人数",
     "in_scope": "应覆盖人数", "out_of_scope": "不属于覆盖范围人数", "registered": "已登记人数",
-    "paid": "已缴费人数", "done": "已完成数", "done_share": "任务完成进度", "milestone": "当前节点",
+    "paid": "已缴费人数", "payers_due": "应缴费人数", "signed": "拒绝参保并签订意愿书人数", "flag": "核对提示",
+    "done": "已完成数", "done_share": "任务完成进度", "milestone": "当前节点",
     "milestone_share": "节点要求", "due": "节点应完成数", "gap": "差额", "status": "状态", "rank": "排名",
     "next_milestone": "下一节点", "next_gap": "距下一节点差额",
 }
@@ -98,12 +106,22 @@ def required(task: int, share: float) -> int:
     return math.ceil(task * share - 1e-9)
 
 
+SETTLED = {
+    PROGRESS_REGISTERED: ("registered",),
+    PROGRESS_PAID: ("paid",),
+    PROGRESS_SIGNED: ("registered", "signed"),
+}
+
+
 def build_progress(counts: pd.DataFrame, as_of: dt.date, *, milestones: list[Milestone] | None = None,
-                   units: tuple[Unit, ...] | None = None) -> pd.DataFrame:
+                   units: tuple[Unit, ...] | None = None, definition: str = PROGRESS_REGISTERED) -> pd.DataFrame:
     """One row per unit (Annex 1 order) with the columns of :data:`PROGRESS_COLUMNS`.
 
     ``counts`` is indexed by unit name with integer columns surveyed, in_scope, out_of_scope,
-    registered, paid (missing units count as zero)."""
+    registered, paid and optionally payers_due, signed (missing units and columns count as zero).
+    ``definition`` says what is done (:data:`SETTLED`)."""
+    if definition not in SETTLED:
+        raise ValueError(definition)
     units = units or default_units()
     milestones = milestones if milestones is not None else load_milestones(as_of.year)
     now = due_milestone(milestones, as_of)
@@ -116,13 +134,15 @@ def build_progress(counts: pd.DataFrame, as_of: dt.date, *, milestones: list[Mil
             return int(c[key]) if c is not None and key in c.index and pd.notna(c[key]) else 0
 
         out_of_scope, registered = get("out_of_scope"), get("registered")
-        done = out_of_scope + registered
+        done = out_of_scope + sum(get(k) for k in SETTLED[definition])
         share = done / u.task if u.task else None
         due = required(u.task, now.share) if now else 0
         rows.append({
             "order": u.order, "code": u.code, "unit": u.name, "task": u.task, "surveyed": get("surveyed"),
             "in_scope": get("in_scope"), "out_of_scope": out_of_scope, "registered": registered,
-            "paid": get("paid"), "done": done, "done_share": share,
+            "paid": get("paid"), "payers_due": get("payers_due"), "signed": get("signed"),
+            "definition": definition, "flag": OVER_FLAG if share is not None and share > 1 else "",
+            "done": done, "done_share": share,
             "milestone": now.label if now else "", "milestone_date": now.day if now else None,
             "milestone_share": now.share if now else None, "due": due, "gap": max(due - done, 0),
             "status": ON_TRACK if done >= due else LAGGING,

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,6 +37,20 @@ as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YY
                             help="统计日期（默认今天），用于年龄、里程碑和文件日期。")
 unmasked_option = click.option("--unmasked", is_flag=True, default=False,
                                help="显示完整的身份证号码和电话（默认打码）。")
+
+
+def counting_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """--rate-basis and --progress: the bureau's counting choices (default data/counting.toml)."""
+    from coverage_xl.counting import PROGRESS_BASES, RATE_BASES
+
+    func = click.option("--progress", "progress_basis", type=click.Choice(list(PROGRESS_BASES)), default=None,
+                        help="任务完成进度口径：registered 已登记（默认）；paid 已缴费；signed 已登记+拒绝参保并签订意愿书"
+                             "（意愿书由 --signed 指定的跟进名单“是否签订意愿书”列给出）。")(func)
+    func = click.option("--rate-basis", "rate_basis", type=click.Choice(list(RATE_BASES)), default=None,
+                        help="参保缴费率（附件5第8列）口径：payers_due 第5列÷应缴费人数（默认，扣除领取待遇且未缴费人员）；"
+                             "registered 第5列÷第4列。")(func)
+    return click.option("--signed", "signed", multiple=True, type=click.Path(exists=True, path_type=Path),
+                        help="各单位交回的跟进名单（文件或文件夹，可重复），读取其中“是否签订意愿书”列。")(func)
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:

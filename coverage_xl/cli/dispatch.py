@@ -11,7 +11,14 @@ import pandas as pd
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coverage_xl.cli.common import MultiPathCommand, as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.cli.common import (
+    MultiPathCommand,
+    as_of_option,
+    console,
+    counting_options,
+    handle_errors,
+    unmasked_option,
+)
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.mask import mask_id
 
@@ -50,16 +57,21 @@ def _pct(v: object) -> str:
               help="另为每个单位生成跟进名单（未登记人员、登记未缴费人员）到此文件夹。")
 @click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="里程碑节点文件（CSV：月-日,比例,说明；默认8月底50%、10月底100%）。")
+@click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="参保状态对照表（CSV：status,meaning；meaning 为 registered/drawing/terminated；默认内置）。")
+@counting_options
 @unmasked_option
 @handle_errors
 def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path, ...], as_of, campaign_year,
-            out: Path, lists_dir: Path | None, milestones: Path | None, unmasked: bool) -> None:
+            out: Path, lists_dir: Path | None, milestones: Path | None, statuses: Path | None,
+            rate_basis: str | None, progress_basis: str | None, signed: tuple[Path, ...], unmasked: bool) -> None:
     """调度：把摸底表与参保登记、缴费导出数据比对，生成附件5调度表、任务进度和调度历史。
 
     退出码：0 正常；1 有导出文件无法使用或有单位未计入（其余数据照常计算并写出）；2 无法运行。
     """
     import datetime as dt
 
+    from coverage_xl.counting import load_counting
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.jobs.dispatch import write_dispatch
     from coverage_xl.ownership import read_owner_choices
@@ -80,7 +92,9 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
             bar.update(tasks[stage], completed=n, total=total, description=f"{STAGES.get(stage, stage)}：{name}")
 
         result = run_dispatch(survey, list(registrations), list(payments), as_of, campaign_year,
-                              milestones=milestones, progress=progress, owners=read_owner_choices(out))
+                              milestones=milestones, progress=progress, owners=read_owner_choices(out),
+                              counting=load_counting(rate_basis, progress_basis), statuses=statuses,
+                              signed=list(signed) or None)
         write_dispatch(result, out)
         written = []
         if lists_dir is not None:

@@ -11,7 +11,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coverage_xl.cli.common import as_of_option, console, handle_errors, parse_date
+from coverage_xl.cli.common import as_of_option, console, counting_options, handle_errors, parse_date
+from coverage_xl.counting import load_counting
 from coverage_xl.notices.documents import KIND_LABELS, KINDS, render_notices
 from coverage_xl.notices.make_templates import copy_builtin
 from coverage_xl.notices.render import BUILTIN_DIR
@@ -39,12 +40,14 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--tier", type=int, help="测算告知书的缴费档次（元/年，默认最低档）。")
 @click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="时间节点文件（CSV：月-日,比例,说明），默认附件1说明2的两个节点。")
+@counting_options
 @click.option("--copy-templates", "copy_to", type=click.Path(file_okay=False, path_type=Path),
               help="把内置模板复制到此文件夹供修改（已有的文件不覆盖），然后退出。")
 @handle_errors
 def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Path, ...], payments: tuple[Path, ...],
             as_of: dt.date | None, templates: Path | None, out: Path | None, months: int, deadline: dt.date | None,
-            tier: int | None, milestones: Path | None, copy_to: Path | None) -> None:
+            tier: int | None, milestones: Path | None, rate_basis: str | None, progress_basis: str | None,
+            signed: tuple[Path, ...], copy_to: Path | None) -> None:
     """按模板生成通报、督办通知、意愿书、原因反馈表、测算告知书和短信名单。
 
     KIND 可写多个：bulletin 月度通报；unit 督办通知（进度滞后的单位）；sms 缴费提醒短信；turning60 到龄提醒短信；
@@ -71,7 +74,8 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
 
         run = render_notices(kinds, survey, _files(registrations), _files(payments), as_of, out_dir=out,
                              templates=templates, months=months, deadline=deadline, tier=tier,
-                             milestones=milestones, progress=step)
+                             milestones=milestones, progress=step,
+                             counting=load_counting(rate_basis, progress_basis), signed=list(signed) or None)
     table = Table(title=f"已生成（统计日期 {as_of.isoformat()}）", show_header=True, header_style="bold")
     table.add_column("内容")
     table.add_column("文件数", justify="right")

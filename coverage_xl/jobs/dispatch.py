@@ -22,7 +22,8 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
     history = merge_history(read_history(out_path), history_rows(result))
     builders = {
         ANNEX5.sheet_name: lambda ws: write_annex5(ws, result.annex5, day=result.as_of, reporter=reporter,
-                                                   contact=contact, unit_text=unit_text),
+                                                   contact=contact, unit_text=unit_text,
+                                                   rate_note=result.counting.rate_note),
         PROGRESS_SHEET: lambda ws: write_progress(ws, result.progress, as_of=result.as_of,
                                                   milestones=result.milestones),
         HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),

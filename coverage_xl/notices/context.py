@@ -151,9 +151,21 @@ def _fmt(key: str, value: Any) -> str:
 def _fmt_unit(r: Mapping[str, Any]) -> dict[str, Any]:
     """Ready-to-print strings for one unit (what the templates see as ``u.*`` / ``unit.*``)."""
     out = {k: _fmt(k, r.get(k)) for k in (*ANNEX5_FIGURES, *PROGRESS_FIGURES)}
+    share = r.get("done_share")
+    over = isinstance(share, int | float) and share > 1
     out.update(rank=str(r["rank"]), name=r["name"], full_name=r["full_name"], code=r["code"],
-               status=r["status"], lagging=r["status"] == LAGGING)
+               status=r["status"], lagging=r["status"] == LAGGING, over=over, over_mark="（超100%，请核对）" if over else "")
     return out
+
+
+def progress_basis(progress: pd.DataFrame) -> dict[str, str]:
+    """The progress definition the figures were made with (label and rule), for every document."""
+    from coverage_xl.counting import PROGRESS_BASES, PROGRESS_NOTES, PROGRESS_REGISTERED
+
+    key = PROGRESS_REGISTERED
+    if "definition" in progress and len(progress) and progress["definition"].iloc[0] in PROGRESS_BASES:
+        key = str(progress["definition"].iloc[0])
+    return {"progress_basis": PROGRESS_BASES[key], "progress_note": PROGRESS_NOTES[key]}
 
 
 def _milestone_context(rows: Sequence[Mapping[str, Any]]) -> dict[str, str]:
@@ -186,6 +198,7 @@ def bulletin_context(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt.dat
         "laggards_text": "、".join(behind),
         "on_track_count": str(sum(r["status"] == ON_TRACK for r in rows)),
         "lagging_count": str(len(behind)),
+        **progress_basis(progress),
     })
     return ctx
 
@@ -217,6 +230,7 @@ def unit_notice_contexts(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt
             "total": {k: _fmt(k, v) for k, v in city.items()},
             "milestone": _milestone_context(rows),
             "deadline": chinese_date(deadline),
+            **progress_basis(progress),
         })
         out.append(ctx)
     return out
@@ -293,11 +307,14 @@ def turning_60(people: pd.DataFrame, as_of: dt.date, months: int = 3) -> pd.Data
 
 
 def registered_unpaid(people: pd.DataFrame) -> pd.DataFrame:
-    """In-scope people who registered but have not paid (the 缴费提醒 list)."""
+    """In-scope people who registered but have not paid (the 缴费提醒 list); people drawing a pension
+    are not expected to pay and get no reminder."""
     if "registered" not in people or "paid" not in people:
         return people.iloc[0:0]
     sel = ((people["category"] == IN_SCOPE) & people["registered"].map(lambda v: _flag(v) is True)
            & people["paid"].map(lambda v: _flag(v) is not True))
+    if "drawing" in people:
+        sel &= people["drawing"].map(lambda v: _flag(v) is not True)
     return people[sel]
 
 

@@ -228,12 +228,15 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
                    payments: Sequence[str | Path] = (), as_of: dt.date | None = None, *, out_dir: str | Path,
                    templates: str | Path | None = None, months: int = 3, deadline: dt.date | None = None,
                    tier: int | None = None, milestones: Any = None, progress: Progress | None = None,
-                   dispatch: Any = None) -> NoticeRun:
+                   dispatch: Any = None, counting: Any = None, signed: Sequence[str | Path] | None = None
+                   ) -> NoticeRun:
     """Run the dispatch once and write the notices of ``kinds`` ("all" for every kind) into ``out_dir``.
 
     ``survey`` is a folder, a list of files or a SurveyBatch; ``dispatch`` may pass an existing
     :class:`~coverage_xl.dispatch.DispatchResult` instead (the master workbook has one already);
-    ``milestones`` (a CSV path or a list, default the packaged Annex 1 ones) goes to the dispatch."""
+    ``milestones`` (a CSV path or a list, default the packaged Annex 1 ones), ``counting`` (the
+    bureau's payment-rate and progress choices) and ``signed`` (returned follow-up lists) go to the
+    dispatch."""
     from coverage_xl.dispatch import run_dispatch
 
     wanted = _kinds(kinds)
@@ -251,7 +254,8 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
             if progress:
                 progress(f"读取{'摸底表' if stage == 'survey' else '导出'}：{name}", n, total)
 
-        dispatch = run_dispatch(survey, registrations, payments, as_of, milestones=milestones, progress=cb)
+        dispatch = run_dispatch(survey, registrations, payments, as_of, milestones=milestones, progress=cb,
+                                counting=counting, signed=signed)
         if not registrations:
             run.warnings.append("未提供参保登记导出（--registrations）：已登记人数均按0计，覆盖率为0。")
         if not payments:

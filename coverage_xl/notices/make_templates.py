@@ -171,7 +171,7 @@ def build_bulletin(path: Path) -> None:
     _p(doc, "全市需核实参保任务数{{ total.task }}人，城乡居保应覆盖{{ total.should_cover }}人，已进行参保登记"
             "{{ total.registered }}人，其中已缴费{{ total.paid }}人，未进行参保登记{{ total.unregistered }}人；"
             "城乡居保覆盖率{{ total.coverage_rate }}，参保缴费率{{ total.payment_rate }}，完成任务数的"
-            "{{ total.done_share }}。", indent=True)
+            "{{ total.done_share }}（进度口径：{{ progress_basis }}，{{ progress_note }}）。", indent=True)
     _p(doc, "二、各单位进展情况", bold=True, indent=True)
     _p(doc, "按照“{{ milestone.label }}”的时间节点要求，{{ unit_count }}个单位中{{ on_track_count }}个达标、"
             "{{ lagging_count }}个滞后。各单位按城乡居保覆盖率排名如下：", indent=True)
@@ -180,7 +180,7 @@ def build_bulletin(path: Path) -> None:
             "完成任务", "节点状态"),
            ("{{ u.rank }}", "{{ u.name }}", "{{ u.task }}", "{{ u.should_cover }}", "{{ u.registered }}",
             "{{ u.paid }}", "{{ u.unregistered }}", "{{ u.coverage_rate }}", "{{ u.payment_rate }}",
-            "{{ u.done_share }}", "{{ u.status }}"),
+            "{{ u.done_share }}{{ u.over_mark }}", "{{ u.status }}"),
            loop="{%tr for u in units %}",
            total=("", "全市", "{{ total.task }}", "{{ total.should_cover }}", "{{ total.registered }}",
                   "{{ total.paid }}", "{{ total.unregistered }}", "{{ total.coverage_rate }}",
@@ -207,10 +207,10 @@ def build_unit_notice(path: Path) -> None:
     _p(doc, "截至{{ date }}，你单位城乡居保需核实参保任务数{{ unit.task }}人，应覆盖{{ unit.should_cover }}人，"
             "已进行参保登记{{ unit.registered }}人，其中已缴费{{ unit.paid }}人，未进行参保登记"
             "{{ unit.unregistered }}人；城乡居保覆盖率{{ unit.coverage_rate }}（全市{{ total.coverage_rate }}），"
-            "参保缴费率{{ unit.payment_rate }}，完成任务数的{{ unit.done_share }}，覆盖率在全市{{ unit_count }}"
+            "参保缴费率{{ unit.payment_rate }}，完成任务数的{{ unit.done_share }}{{ unit.over_mark }}，覆盖率在全市{{ unit_count }}"
             "个单位中排第{{ unit.rank }}位。", indent=True)
-    _p(doc, "按照“{{ milestone.label }}”的时间节点要求，你单位应完成{{ unit.due }}人（经摸底核实不属于覆盖范围"
-            "的人员和已参保登记的人员），目前已完成{{ unit.done }}人，尚差{{ unit.gap }}人，工作进度滞后。"
+    _p(doc, "按照“{{ milestone.label }}”的时间节点要求，你单位应完成{{ unit.due }}人（进度口径：{{ progress_basis }}，"
+            "{{ progress_note }}），目前已完成{{ unit.done }}人，尚差{{ unit.gap }}人，工作进度滞后。"
             "{% if unit.next_milestone %}距“{{ unit.next_milestone }}”还差{{ unit.next_gap }}人。{% endif %}",
        indent=True)
     _p(doc, "请你单位高度重视，认真查找原因，于{{ deadline }}前整改到位，并将整改情况书面报送市人社局。"

@@ -36,9 +36,15 @@ def _value(v: object) -> object:
     return v
 
 
+NOTE_PREFIX = "口径说明："
+PAID_NOTE = ("第4列为参保状态不是“终止参保/注销”的已登记人数（领取待遇人员计入）；第5列为已登记且本年度有金额大于0的"
+             "缴费的人数（缴费年度为本年度，或缴费日期在本年度：含往年欠费补缴、一次性补缴、代缴；往年缴纳的补缴不计入）。")
+
+
 def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = None, reporter: str = "",
-                 contact: str = "", unit_text: str | None = None) -> tuple[int, int]:
-    """Draw the sheet; returns (first data row, 合计 row)."""
+                 contact: str = "", unit_text: str | None = None, rate_note: str = "") -> tuple[int, int]:
+    """Draw the sheet and, under it, the 口径说明 (which rules made columns 4, 5 and 8: ``rate_note``
+    is :attr:`coverage_xl.counting.Counting.rate_note`); returns (first data row, 合计 row)."""
     first = write_frame(ws, ANNEX5, unit_text=BUREAU if unit_text is None else unit_text, reporter=reporter,
                         contact=contact, day=day, unit_label=UNIT_LABEL)
     r = first
@@ -65,4 +71,8 @@ def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = N
     for row in range(first, total_row + 1):
         ws.cell(row, 1).alignment = CENTER
         ws.cell(row, ANNEX5.col("remark")).alignment = Alignment(wrap_text=True, vertical="center")
+    note = total_row + 2
+    ws.cell(note, 1, NOTE_PREFIX + PAID_NOTE + rate_note).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=note, start_column=1, end_row=note, end_column=ANNEX5.width)
+    ws.row_dimensions[note].height = 48
     return first, total_row

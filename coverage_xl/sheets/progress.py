@@ -7,10 +7,11 @@ import datetime as dt
 import math
 
 import pandas as pd
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coverage_xl.counting import PROGRESS_BASES, PROGRESS_NOTES, PROGRESS_REGISTERED
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.progress import LAGGING, PROGRESS_HEADERS, Milestone, due_milestone, required
 from coverage_xl.sheets.frame import (
@@ -29,10 +30,11 @@ TITLE = "沅江市城乡居民养老保险全覆盖任务进度表"
 SHEET_COLUMNS: tuple[tuple[str, float, str | None], ...] = (
     ("order", 6, None), ("unit", 14, None), ("task", 11, "#,##0"), ("surveyed", 10, "#,##0"),
     ("in_scope", 10, "#,##0"), ("out_of_scope", 10, "#,##0"), ("registered", 10, "#,##0"),
-    ("paid", 10, "#,##0"), ("done", 10, "#,##0"), ("done_share", 10, "0.00%"),
-    ("milestone_share", 9, "0%"), ("due", 10, "#,##0"), ("gap", 9, "#,##0"), ("status", 7, None),
-    ("rank", 6, None), ("next_gap", 11, "#,##0"),
+    ("paid", 10, "#,##0"), ("payers_due", 10, "#,##0"), ("signed", 11, "#,##0"), ("done", 10, "#,##0"),
+    ("done_share", 10, "0.00%"), ("milestone_share", 9, "0%"), ("due", 10, "#,##0"), ("gap", 9, "#,##0"),
+    ("status", 7, None), ("rank", 6, None), ("next_gap", 11, "#,##0"), ("flag", 18, None),
 )
+OVER_FILL = PatternFill("solid", fgColor="FFE699")
 LAG_FILL = PatternFill("solid", fgColor="F8CBAD")
 LAG_FONT = Font(name=BODY_FONT.name, size=10, bold=True, color="C00000")
 FIRST_DATA_ROW = 5
@@ -62,8 +64,13 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     due_text = f"当前应达：{now.label}" if now else "尚未到第一个节点"
     ws.cell(2, 1, f"统计日期：{chinese_date(as_of)}    节点要求：{nodes}    {due_text}").font = BODY_FONT
     ws.merge_cells(f"A2:{last}2")
-    ws.cell(3, 1, "说明：已完成数 = 摸底核实为不属于覆盖范围的人数 + 应覆盖人员中已参保登记的人数；"
-                  "任务完成进度 = 已完成数 ÷ 需核实参保任务数；未达当前节点要求的单位标为“滞后”。").font = BODY_FONT
+    definition = str(progress["definition"].iloc[0]) if "definition" in progress and len(progress) \
+        else PROGRESS_REGISTERED
+    ws.cell(3, 1, f"进度口径：{PROGRESS_BASES[definition]}。{PROGRESS_NOTES[definition]}；"
+                  "任务完成进度 = 已完成数 ÷ 需核实参保任务数（超过100%的照实显示并标出）；"
+                  "应缴费人数 = 已登记人数 − 领取待遇且未缴费人数；未达当前节点要求的单位标为“滞后”。").font = BODY_FONT
+    ws.cell(3, 1).alignment = Alignment(wrap_text=True, vertical="center")
+    ws.row_dimensions[3].height = 30
     ws.merge_cells(f"A3:{last}3")
     hr = FIRST_DATA_ROW - 1
     for n, (key, w, _) in enumerate(SHEET_COLUMNS, start=1):
@@ -82,10 +89,12 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
                 c.number_format = fmt
             if lagging:
                 c.fill = LAG_FILL
+            if key in ("done_share", "flag") and row.get("flag"):
+                c.fill = OVER_FILL
         r += 1
     # 合计: sums of the counts; the city's share from the totals
     sums = {k: int(progress[k].sum()) for k in ("task", "surveyed", "in_scope", "out_of_scope", "registered",
-                                                 "paid", "done", "gap")}
+                                                 "paid", "payers_due", "signed", "done", "gap") if k in progress}
     share = sums["done"] / sums["task"] if sums["task"] else None
     due = required(sums["task"], now.share) if now else 0
     total = {"order": TOTAL_LABEL, **sums, "done_share": share, "due": due,
