@@ -24,13 +24,23 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from coverage_xl import idcard
 from coverage_xl.atomic import write_atomic, write_text_atomic
 from coverage_xl.errors import InputError
-from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, IN_SCOPE, REASON_KEYS, REASONS, header_key
+from coverage_xl.layout import (
+    ANNEX3,
+    CATEGORY_KEYS,
+    EMPLOYEE_PENSION_REASONS,
+    IN_SCOPE,
+    REASON_KEYS,
+    REASONS,
+    header_key,
+)
 from coverage_xl.tables import (
     ADDRESS_HEADERS,
     NAME_HEADERS,
@@ -61,45 +71,51 @@ DEFAULT_LABELS: dict[str, str] = {
     "prisoner": "服刑人员", "emigrated": "已出国（境）定居", "deceased": "已死亡", "other": "其他",
 }
 
-# Names a clerk gives a comparison file or a category -> (category, label for 备注, text for column 17).
-# Matched exactly first, then as a part of the text (file names: "2020年8月省内企业职保比对.xlsx");
-# the longest matching name wins.
-SOURCE_ALIASES: tuple[tuple[str, str, str, str], ...] = (
-    ("城乡居保已参保", ENROLLED, "已参加城乡居保", ""),
-    ("城乡居保参保", ENROLLED, "已参加城乡居保", ""),
-    ("已参加城乡居保", ENROLLED, "已参加城乡居保", ""),
-    ("城乡居保", ENROLLED, "已参加城乡居保", ""),
-    ("居民养老保险", ENROLLED, "已参加城乡居保", ""),
-    ("居保", ENROLLED, "已参加城乡居保", ""),
-    ("省内企业职保", "prov_enterprise", "省内企业职保", ""),
-    ("企业职保", "prov_enterprise", "省内企业职保", ""),
-    ("企业养老", "prov_enterprise", "省内企业职保", ""),
-    ("机关事保", "prov_institution", "机关事保", ""),
-    ("机关事业", "prov_institution", "机关事保", ""),
-    ("省外职保", "other_province", "省外职保", ""),
-    ("外省职保", "other_province", "省外职保", ""),
-    ("外省职工", "other_province", "省外职保", ""),
-    ("法定人员", "statutory", "职工养老保险法定人员", ""),
-    ("在校学生", "student", "在校学生", ""),
-    ("学籍", "student", "教育学籍", ""),
-    ("教育", "student", "教育在校学生", ""),
-    ("学生", "student", "在校学生", ""),
-    ("现役军人", "military", "现役军人", ""),
-    ("军人", "military", "现役军人", ""),
-    ("服刑", "prisoner", "服刑人员", ""),
-    ("司法", "prisoner", "司法服刑人员", ""),
-    ("监狱", "prisoner", "服刑人员", ""),
-    ("出国", "emigrated", "出国（境）定居", ""),
-    ("出境", "emigrated", "出国（境）定居", ""),
-    ("死亡注销", "deceased", "死亡注销", ""),
-    ("死亡", "deceased", "死亡", ""),
-    ("火化", "deceased", "火化", ""),
-    ("殡葬", "deceased", "殡葬火化", ""),
-    ("公安迁出", "other", "公安迁出", "户籍已迁出"),
-    ("迁出", "other", "户籍迁出", "户籍已迁出"),
-    ("公安注销", "other", "公安注销", "户籍已注销"),
-    ("注销", "other", "户籍注销", "户籍已注销"),
-)
+# Names a clerk gives a comparison file or a category -> (category, label for 备注, text for column 17),
+# from the data file data/compare_categories.csv (the bureau may edit it). Matched exactly first,
+# then as a part of the text (file names: "2020年8月省内企业职保比对.xlsx"); the longest name wins.
+CATEGORIES_FILE = "data/compare_categories.csv"
+PRIORITY_FILE = "data/prefill_priority.csv"
+EMPLOYEE_SCHEME, RESIDENT_SCHEME = "职保", "城乡居保"
+STUDENT_AGE_LIMIT = 25  # a 在校学生 this old on the as-of date is flagged for checking (as the peer county's tool)
+
+
+@dataclass(frozen=True)
+class CategoryName:
+    """One line of data/compare_categories.csv."""
+
+    name: str
+    category: str
+    label: str
+    other_text: str = ""
+
+
+def _read_category_names(text: str, where: str) -> tuple[CategoryName, ...]:
+    out = []
+    for n, rec in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        name, cat = (rec.get("name") or "").strip(), (rec.get("category") or "").strip()
+        if not name:
+            continue
+        if cat not in SOURCE_CATEGORIES:
+            raise InputError(f"比对类别表“{where}”第{n}行的类别“{cat}”无法识别。可用类别：{'、'.join(SOURCE_CATEGORIES)}。")
+        out.append(CategoryName(header_key(name), cat, (rec.get("label") or "").strip() or name,
+                                (rec.get("other_text") or "").strip()))
+    return tuple(out)
+
+
+@cache
+def category_names() -> tuple[CategoryName, ...]:
+    """The packaged name → category table."""
+    text = resources.files("coverage_xl").joinpath(CATEGORIES_FILE).read_text(encoding="utf-8")
+    return _read_category_names(text, CATEGORIES_FILE)
+
+
+def scheme_of(tick: str, category: str) -> str:
+    """Which pension a source proves: 职保 (an employee scheme), 城乡居保 (this city's), or ''."""
+    if category == ENROLLED:
+        return RESIDENT_SCHEME
+    return EMPLOYEE_SCHEME if tick in EMPLOYEE_PENSION_REASONS else ""
+
 
 # A household status in the province's list that is itself evidence; other non-normal statuses are
 # only copied into 备注.
@@ -154,7 +170,7 @@ class CompareSource:
 
 
 def _alias_table() -> list[tuple[str, str, str, str]]:
-    rows = list(SOURCE_ALIASES)
+    rows = [(c.name, c.category, c.label, c.other_text) for c in category_names()]
     for key, _n, header, short in REASONS:
         rows.append((header_key(header), key, DEFAULT_LABELS[key], ""))
         rows.append((short, key, DEFAULT_LABELS[key], ""))
@@ -206,7 +222,7 @@ def parse_compare_spec(spec: str) -> CompareSource:
 
 
 def load_config(path: str | Path) -> dict[str, Any]:
-    """Read a TOML config: ``list``, ``out_dir``, ``units``, ``city_code`` and ``[[compare]]`` tables
+    """Read a TOML config: ``list``, ``out_dir``, ``units``, ``city_code``, ``priority`` and ``[[compare]]`` tables
     (file, category, label, other_text, id_column). Relative paths are relative to the config file."""
     import tomllib
 
@@ -233,6 +249,8 @@ def load_config(path: str | Path) -> dict[str, Any]:
         out["units"] = [units] if isinstance(units, str) else list(units)
     if "city_code" in data:
         out["city_code"] = bool(data["city_code"])
+    if "priority" in data:
+        out["priority"] = here(str(data["priority"]))
     sources = []
     for i, item in enumerate(data.get("compare", []), start=1):
         if not isinstance(item, dict) or "file" not in item:
@@ -257,6 +275,46 @@ class Evidence:
     tick: str  # Annex 3 column key
     label: str
     other_text: str = ""
+    scheme: str = ""  # 职保 / 城乡居保 / '': for the 重复参保 list
+
+
+@dataclass(frozen=True)
+class PriorityRule:
+    """Evidence for ``higher`` settles a conflict with evidence for ``lower`` (Annex 3 column keys;
+    the city's 城乡居保 registrations are ``in_scope``)."""
+
+    higher: str
+    lower: str
+    note: str = ""
+
+
+def _rule_key(text: str, where: str, n: int) -> str:
+    resolved = resolve_category(text)
+    if resolved is None:
+        raise InputError(f"优先规则“{where}”第{n}行的类别“{text}”无法识别。可用类别：{category_help()}。")
+    return IN_SCOPE if resolved[0] == ENROLLED else resolved[0]
+
+
+def load_priority(path: str | Path | None = None) -> tuple[PriorityRule, ...]:
+    """Priority rules from a CSV (``higher,lower,note``; categories as keys or names such as 火化,
+    省内企业职保), or the packaged data/prefill_priority.csv (none: every conflict stays open)."""
+    if path is None:
+        text, where = resources.files("coverage_xl").joinpath(PRIORITY_FILE).read_text(encoding="utf-8"), PRIORITY_FILE
+    else:
+        try:
+            text, where = Path(path).read_text(encoding="utf-8-sig"), Path(path).name
+        except OSError as exc:
+            raise InputError(f"无法读取优先规则文件“{path}”：{exc.strerror or exc}。") from exc
+    rules = []
+    for n, rec in enumerate(csv.DictReader(io.StringIO(text)), start=2):
+        hi, lo = (rec.get("higher") or "").strip(), (rec.get("lower") or "").strip()
+        if not hi and not lo:
+            continue
+        rules.append(PriorityRule(_rule_key(hi, where, n), _rule_key(lo, where, n), (rec.get("note") or "").strip()))
+    return tuple(rules)
+
+
+_LABEL = {IN_SCOPE: "已参加城乡居保"}
 
 
 @dataclass
@@ -274,12 +332,29 @@ class Person:
     unit: Unit | None
     unit_text: str
     status: str
+    home_unit: Unit | None = None  # the unit named by the list's 户籍所在地 / 户籍地址
     evidence: list[Evidence] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    overruled: list[tuple[str, str]] = field(default_factory=list)  # (higher, lower) priority rules applied
 
     @property
     def ticks(self) -> list[str]:
-        return sorted({e.tick for e in self.evidence}, key=CATEGORY_KEYS.index)
+        dropped = {lo for _hi, lo in self.overruled}
+        return sorted({e.tick for e in self.evidence} - dropped, key=CATEGORY_KEYS.index)
+
+    def apply_priority(self, rules: Sequence[PriorityRule]) -> None:
+        """Settle conflicting evidence by the bureau's rules: a category outranked by another one
+        with evidence is set aside (and named in 备注). Without a rule the conflict stays open."""
+        have = {e.tick for e in self.evidence}
+        if len(have) < 2:
+            return
+        self.overruled = [(r.higher, r.lower) for r in rules if r.higher in have and r.lower in have]
+
+    @property
+    def double_insured(self) -> bool:
+        """In an employee pension (职保) and in this city's 城乡居保 registrations: 重复参保."""
+        schemes = {e.scheme for e in self.evidence}
+        return EMPLOYEE_SCHEME in schemes and RESIDENT_SCHEME in schemes
 
     @property
     def suggestion(self) -> str | None:
@@ -303,6 +378,10 @@ class Person:
             parts.append(f"比对冲突：{listed}，请入户核实后勾选")
         elif self.evidence:
             parts.append("比对：" + "、".join(dict.fromkeys(e.label for e in self.evidence)))
+            if self.overruled:
+                parts.append("按优先规则：" + "、".join(f"{_short(hi)}优先于{_short(lo)}" for hi, lo in self.overruled))
+        if self.double_insured:
+            parts.append("重复参保：职保与城乡居保均有参保记录，请核实")
         parts.extend(self.notes)
         return "；".join(parts)
 
@@ -312,10 +391,14 @@ class Person:
                              "birth": self.birth, "address": self.address, "remark": self.remark()}
         s = self.suggestion
         if s == "other":
-            r["other"] = "；".join(dict.fromkeys(e.other_text or e.label for e in self.evidence))
+            r["other"] = "；".join(dict.fromkeys(e.other_text or e.label for e in self.evidence if e.tick == "other"))
         elif s is not None:
             r[s] = TICK
         return r
+
+
+def _short(key: str) -> str:
+    return _LABEL.get(key) or DEFAULT_LABELS.get(key, key)
 
 
 ID_PROBLEMS = {
@@ -372,13 +455,15 @@ def read_list(path: str | Path, units: tuple[Unit, ...] | None = None, as_of: dt
         written, key, problem = _join_key(raw_id, as_of)
         address = rec[address_col] if address_col else ""
         unit_text = rec[unit_col] if unit_col else ""
-        unit = unit_of(unit_text) or unit_of(address)
+        home = unit_of(address)
+        unit = unit_of(unit_text) or home
         born = idcard.birth_date(written) if re.fullmatch(r"\d{17}[\dX]", written) else None
         village = (rec[village_col] if village_col else "") or village_of(address, unit)
         people.append(Person(
             source_row=int(src_row), name=rec[name_col].strip(), id=written, key=key, id_problem=problem,
             birth=f"{born.year}.{born.month:02d}" if born else "", address=address, village=village,
             unit=unit, unit_text=unit_text or address, status=rec[status_col].strip() if status_col else "",
+            home_unit=home,
         ))
     return people
 
@@ -444,6 +529,9 @@ class UnitSummary:
     conflicts: int = 0
     bad_ids: int = 0
     duplicates: int = 0  # list rows merged into another row of the same person
+    moved_out: int = 0  # list rows of people also listed in another unit and written there
+    double_insured: int = 0  # 重复参保: 职保 and this city's 城乡居保
+    students_over_age: int = 0  # 在校学生 evidence, aged 25 or more on the as-of date
     file: Path | None = None
 
     @property
@@ -473,6 +561,28 @@ class BadId:
         return ID_PROBLEMS.get(self.problem, self.problem)
 
 
+@dataclass(frozen=True)
+class CrossUnit:
+    """A person listed under several units: written only into ``chosen`` (see :func:`group_people`)."""
+
+    id: str
+    name: str
+    chosen: str  # unit name, or 未识别单位
+    others: tuple[str, ...]
+    basis: str  # 户籍所在地, or 名单先后 when the address decides nothing
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A person on one of the summary's lists (重复参保, 在校学生年龄需核实)."""
+
+    unit: str
+    source_row: int
+    name: str
+    id: str
+    detail: str
+
+
 @dataclass
 class PrefillResult:
     units: list[UnitSummary]
@@ -483,6 +593,10 @@ class PrefillResult:
     summary_files: list[Path]
     list_rows: int
     excluded: int = 0  # people of units not asked for (--units)
+    cross_units: list[CrossUnit] = field(default_factory=list)
+    double_insured: list[Listed] = field(default_factory=list)
+    students_over_age: list[Listed] = field(default_factory=list)
+    priority: tuple[PriorityRule, ...] = ()
 
     @property
     def all_lines(self) -> list[UnitSummary]:
@@ -523,7 +637,8 @@ def _sort_key(p: Person) -> tuple:
     return (p.village == "", p.village, p.name, p.id)
 
 
-SUMMARY_FIXED = ("名单人数", "预分类人数", "建议属于覆盖范围", "建议不属于覆盖范围", "证据冲突", "待入户核实", "身份证号码需核实", "名单重复行")
+SUMMARY_FIXED = ("名单人数", "预分类人数", "建议属于覆盖范围", "建议不属于覆盖范围", "证据冲突", "待入户核实", "身份证号码需核实",
+                 "名单重复行", "跨单位重复（已归入他单位）", "重复参保", "在校学生满25周岁")
 
 
 def summary_table(result: PrefillResult) -> tuple[list[str], list[list[Any]]]:
@@ -535,7 +650,7 @@ def summary_table(result: PrefillResult) -> tuple[list[str], list[list[Any]]]:
     for u in result.all_lines:
         nums = [u.rows, u.suggested, *(u.by_source.get(lb, 0) for lb in labels),
                 u.by_category.get(IN_SCOPE, 0), sum(u.by_category[k] for k in REASON_KEYS), u.conflicts,
-                u.to_visit, u.bad_ids, u.duplicates]
+                u.to_visit, u.bad_ids, u.duplicates, u.moved_out, u.double_insured, u.students_over_age]
         totals = [a + b for a, b in zip(totals, nums, strict=True)]
         rows.append([u.name, *nums, u.file.name if u.file else ""])
     rows.append(["合计", *totals, ""])
@@ -567,6 +682,23 @@ def _write_summary(result: PrefillResult, out_dir: Path, day: dt.date) -> list[P
     for b in result.bad_ids:
         bad.append([b.unit, b.source_row, b.name, b.id, b.reason])
         bad.cell(bad.max_row, 4).number_format = "@"
+    cross = wb.create_sheet("跨单位重复")
+    cross.append(["身份证号码", "姓名", "写入单位", "名单中还列在", "依据"])
+    for c in result.cross_units:
+        cross.append([c.id, c.name, c.chosen, "、".join(c.others), c.basis])
+        cross.cell(cross.max_row, 1).number_format = "@"
+    for title, people in (("重复参保", result.double_insured), ("在校学生年龄需核实", result.students_over_age)):
+        sheet = wb.create_sheet(title)
+        sheet.append(["行政区划", "名单行号", "姓名", "身份证号码", "说明"])
+        for x in people:
+            sheet.append([x.unit, x.source_row, x.name, x.id, x.detail])
+            sheet.cell(sheet.max_row, 4).number_format = "@"
+    rules = wb.create_sheet("优先规则")
+    rules.append(["优先", "次于", "说明"])
+    for r in result.priority:
+        rules.append([_short(r.higher), _short(r.lower), r.note])
+    if not result.priority:
+        rules.append(["（无）", "", "没有优先规则：证据冲突的人员一律不预勾选，留待入户核实"])
     written = [_save(wb, out_dir / SUMMARY_XLSX)]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
@@ -581,14 +713,17 @@ def _write_summary(result: PrefillResult, out_dir: Path, day: dt.date) -> list[P
 
 def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units: Iterable[str | Unit] | None = None,
             out_dir: str | Path = ".", as_of: dt.date | None = None, *, city_code: bool = False,
-            progress: Callable[[str], None] | None = None) -> PrefillResult:
+            progress: Callable[[str], None] | None = None,
+            priority: Sequence[PriorityRule] | str | Path | None = None) -> PrefillResult:
     """Join the list with the comparison data and write the pre-filled workbooks and the summary.
 
     ``units`` limits the workbooks to these units (names or :class:`Unit`); people of other units are
-    counted as excluded, and people whose unit is not recognised are always written. Raises
-    :class:`InputError` for a file that cannot be used (no ID column, unreadable).
+    counted as excluded, and people whose unit is not recognised are always written. ``priority``:
+    rules that settle conflicting evidence (a CSV path, rules, or None for data/prefill_priority.csv).
+    Raises :class:`InputError` for a file that cannot be used (no ID column, unreadable).
     """
     as_of = as_of or dt.date.today()
+    rules = tuple(priority) if isinstance(priority, list | tuple) else load_priority(priority)
     out_dir = Path(out_dir)
     all_units = default_units()
     wanted: set[str] | None = None
@@ -609,17 +744,22 @@ def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units:
     for s in compare:
         say(f"读取比对数据：{s.path.name}")
         keys, rows, bad = read_source(s, as_of)
-        ev = Evidence(s.tick, s.label, s.other_text)
+        ev = Evidence(s.tick, s.label, s.other_text, scheme_of(s.tick, s.category))
         for k in keys:
             evidence[k].append(ev)
         sources.append(SourceSummary(s, rows, len(keys), len(keys & list_keys), bad))
 
-    groups, merged = group_people(people, evidence)
+    groups, merged, cross = group_people(people, evidence, rules=rules, as_of=as_of)
 
     files: list[Path] = []
     lines: list[UnitSummary] = []
     bad_ids: list[BadId] = []
     excluded = 0
+    moved: Counter = Counter()
+    for c in cross:
+        for other in c.others:
+            moved[other] += 1
+    result = PrefillResult(lines, UnitSummary(None), sources, bad_ids, files, [], len(people), 0, cross, priority=rules)
     for unit in all_units:
         members = groups.get(unit.name, [])
         if wanted is not None and unit.name not in wanted:
@@ -628,27 +768,59 @@ def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units:
         if not members:
             continue
         say(f"写入{unit.name}")
-        lines.append(_write_unit(unit, members, out_dir, as_of, city_code, merged[unit.name], bad_ids, files))
-    unrecognised = UnitSummary(None)
+        line = _write_unit(unit, members, out_dir, as_of, city_code, merged[unit.name], result)
+        line.moved_out = moved[unit.name]
+        lines.append(line)
     if groups.get(None):
         say("写入未识别单位人员")
-        unrecognised = _write_unit(None, groups[None], out_dir, as_of, city_code, merged[None], bad_ids, files)
-    result = PrefillResult(lines, unrecognised, sources, bad_ids, files, [], len(people), excluded)
+        result.unrecognised = _write_unit(None, groups[None], out_dir, as_of, city_code, merged[None], result)
+        result.unrecognised.moved_out = moved["未识别单位"]
+    result.excluded = excluded
     result.summary_files = _write_summary(result, out_dir, as_of)
     return result
 
 
-def group_people(people: list[Person], evidence: Mapping[str, list[Evidence]]
-                 ) -> tuple[dict[str | None, list[Person]], Counter]:
-    """People by unit name (None: not recognised) with their evidence and notes attached, and the
-    number of list rows merged per unit (the same number listed twice for one unit is one row)."""
-    # one row per person and unit: repeated list rows of the same number are merged into the first
+def _one_unit_each(people: list[Person]) -> tuple[dict[str, str | None], list[CrossUnit]]:
+    """For each number listed under several units, the one unit whose workbook gets the person: the
+    unit of the list's 户籍所在地 (户籍地址) when it is one of them, else the first listed."""
+    rows_of: dict[str, list[Person]] = defaultdict(list)
+    for p in people:
+        if p.key:
+            rows_of[p.key].append(p)
+    owner: dict[str, str | None] = {}
+    cross: list[CrossUnit] = []
+    for key, rows in rows_of.items():
+        names = list(dict.fromkeys(p.unit.name if p.unit else None for p in rows))
+        if len(names) < 2:
+            continue
+        home = {p.home_unit.name for p in rows if p.home_unit} & {n for n in names if n}
+        if len(home) == 1:
+            chosen, basis = home.pop(), "户籍所在地"
+        else:
+            chosen, basis = names[0], "名单先后（户籍所在地无法判断）"
+        owner[key] = chosen
+        cross.append(CrossUnit(rows[0].id, rows[0].name, chosen or "未识别单位",
+                               tuple(n or "未识别单位" for n in names if n != chosen), basis))
+    return owner, cross
+
+
+def group_people(people: list[Person], evidence: Mapping[str, list[Evidence]], *,
+                 rules: Sequence[PriorityRule] = (), as_of: dt.date | None = None
+                 ) -> tuple[dict[str | None, list[Person]], Counter, list[CrossUnit]]:
+    """People by unit name (None: not recognised) with their evidence and notes attached, the
+    number of list rows merged per unit (the same number listed twice for one unit is one row), and
+    the people listed under several units — each written into one unit only (:func:`_one_unit_each`),
+    the others named in 备注."""
+    owner, cross = _one_unit_each(people)
+    cross_by_key = {c.id: c for c in cross}
     groups: dict[str | None, list[Person]] = defaultdict(list)
     first_of: dict[tuple[str | None, str], Person] = {}
     repeats: Counter = Counter()
     merged: Counter = Counter()
     for p in people:
         uname = p.unit.name if p.unit else None
+        if p.key in owner and owner[p.key] != uname:
+            continue  # written into the chosen unit's workbook only
         if p.id and (uname, p.id) in first_of:
             repeats[id(first_of[(uname, p.id)])] += 1
             merged[uname] += 1
@@ -664,26 +836,31 @@ def group_people(people: list[Person], evidence: Mapping[str, list[Evidence]]
             p.notes.append(f"户籍状态：{p.status}")
         if p.unit is None:
             p.notes.append(f"名单单位/地址“{p.unit_text}”无法识别所属单位" if p.unit_text else "名单中没有单位和地址")
+        p.apply_priority(rules)
         groups[uname].append(p)
-    units_of_key: dict[str, list[str]] = defaultdict(list)
-    for uname, members in groups.items():
+    for members in groups.values():
         for p in members:
             if repeats[id(p)]:
                 p.notes.append(f"省名单中重复{repeats[id(p)] + 1}次，已合并为一行")
-            if p.key:
-                units_of_key[p.key].append(uname or "未识别单位")
-    for uname, members in groups.items():
-        for p in members:
-            places = units_of_key.get(p.key, []) if p.key else []
-            if len(places) > 1:
-                others = "、".join(n for n in dict.fromkeys(places) if n != (uname or "未识别单位"))
-                p.notes.append(f"省名单中同时列在{others}，请核实归属")
+            c = cross_by_key.get(p.key) if p.key else None
+            if c is not None:
+                p.notes.append(f"省名单中同时列在{'、'.join(c.others)}，按{c.basis}列入本单位，"
+                               f"{'、'.join(c.others)}的预填表中不再列出")
+            age = _age(p, as_of)
+            if "student" in p.ticks and age is not None and age >= STUDENT_AGE_LIMIT:
+                p.notes.append(f"比对为在校学生，但截至{as_of:%Y-%m-%d}已满{age}周岁，请核实是否仍在校")
+    return groups, merged, cross
 
-    return groups, merged
+
+def _age(p: Person, as_of: dt.date | None) -> int | None:
+    if as_of is None or not re.fullmatch(r"\d{17}[\dX]", p.id or ""):
+        return None
+    born = idcard.birth_date(p.id)
+    return idcard.age_on(born, as_of) if born else None
 
 
 def _write_unit(unit: Unit | None, members: list[Person], out_dir: Path, day: dt.date, city_code: bool,
-                duplicates: int, bad_ids: list[BadId], files: list[Path]) -> UnitSummary:
+                duplicates: int, result: PrefillResult) -> UnitSummary:
     members.sort(key=_sort_key)
     line = UnitSummary(unit, rows=len(members), duplicates=duplicates)
     code = (CITY_CODE if city_code else unit.code) if unit else ""
@@ -698,8 +875,16 @@ def _write_unit(unit: Unit | None, members: list[Person], out_dir: Path, day: dt
         line.conflicts += p.conflict
         if p.id_problem:
             line.bad_ids += 1
-            bad_ids.append(BadId(line.name, p.source_row, p.name, p.id, p.id_problem))
+            result.bad_ids.append(BadId(line.name, p.source_row, p.name, p.id, p.id_problem))
+        if p.double_insured:
+            line.double_insured += 1
+            labels = "、".join(dict.fromkeys(e.label for e in p.evidence if e.scheme))
+            result.double_insured.append(Listed(line.name, p.source_row, p.name, p.id, labels))
+        age = _age(p, day)
+        if "student" in p.ticks and age is not None and age >= STUDENT_AGE_LIMIT:
+            line.students_over_age += 1
+            result.students_over_age.append(Listed(line.name, p.source_row, p.name, p.id, f"{age}周岁"))
     target = out_dir / (WORKBOOK_NAME.format(unit=unit.name) if unit else UNRECOGNISED_FILE)
     line.file = _save(_new_workbook(unit, rows, day), target)
-    files.append(line.file)
+    result.files.append(line.file)
     return line

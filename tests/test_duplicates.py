@@ -179,3 +179,58 @@ def test_conflicting_and_unknown_owner_cells_are_findings_and_change_nothing(wor
         (where[(P2, A)], 8, "owner.unknown_unit")])
     result = consolidate(batch)
     assert counts(result, A) == A_AS_REPORTED and counts(result, B) == B_AS_REPORTED
+
+
+# --------------------------------------------------------------------------- Annex 4 balance and 备注
+
+
+def test_check_lines_under_the_table_show_the_balance_with_no_willingness(world, tmp_path):
+    out = write_workbook(consolidate(load_batch(world, AS_OF)), tmp_path / "汇总.xlsx")
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("附件4").to_python()
+    texts = [str(r[0]) for r in rows]
+    dedup_at = texts.index("全市去重合计")
+    assert texts[dedup_at + 1] == ""  # one empty row, then the check lines
+    assert texts[dedup_at + 2: dedup_at + 5] == [
+        "核对（合计行）：第4列 = 第17列 + 第18列 + 未填意愿 1 人：6 = 1 + 4 + 1",
+        "核对（合计行）：第5列 = 第6列 + 第10列…第16列：3 = 1 + 0 + 1 + 0 + 0 + 0 + 1 + 0",
+        "核对（合计行）：第6列 = 第7列 + 第8列 + 第9列：1 = 1 + 0 + 0",
+    ]
+    assert texts[dedup_at + 5] == "口径说明："
+    rules = texts[dedup_at + 6:]
+    assert rules[0].startswith("1. 一行即一人") and rules[3].startswith("4. 同一身份证号码在同一单位出现多次的只计一次")
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "consolidate.md").read_text(encoding="utf-8")
+    assert "全市去重合计" in docs and "未填意愿" in docs and "归属单位" in docs
+
+
+def test_population_is_blank_when_unknown_and_the_total_says_not_filled(world, tmp_path):
+    from dataclasses import replace
+
+    from coverage_xl.units import default_units
+
+    out = write_workbook(consolidate(load_batch(world, AS_OF)), tmp_path / "a.xlsx")
+    rows = {r[0]: r for r in CalamineWorkbook.from_path(str(out)).get_sheet_by_name("附件4").to_python()}
+    assert rows["430981114"][2] == "" and rows["合计"][2] == "未填"
+    some = tuple(replace(u, population=1000 + u.order) if u.order <= 3 else u for u in default_units())
+    rows = consolidate(load_batch(world, AS_OF, units=some)).rows()
+    assert [r[2] for r in rows[:4]] == [1001, 1002, 1003, None] and rows[-1][2] == "未填"
+    every = tuple(replace(u, population=1000) for u in default_units())
+    assert consolidate(load_batch(world, AS_OF, units=every)).rows()[-1][2] == 14000
+
+
+def test_remarks_wrap_and_each_row_is_high_enough_for_its_remark(world, tmp_path):
+    import math
+
+    out = write_workbook(consolidate(load_batch(world, AS_OF)), tmp_path / "汇总.xlsx")
+    ws = openpyxl.load_workbook(out)["附件4"]
+    width = ws.column_dimensions["S"].width
+    checked = 0
+    for r in range(7, ws.max_row + 1):
+        text = ws.cell(r, 19).value
+        if ws.cell(r, 1).value in (None, "") or not text:
+            continue
+        assert ws.cell(r, 19).alignment.wrap_text, r
+        wide = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+        lines = math.ceil(wide / (width - 1))
+        assert ws.row_dimensions[r].height >= 13.5 * lines, (r, text)
+        checked += lines > 1
+    assert checked >= 2, "the world must have remarks longer than one line"

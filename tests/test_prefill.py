@@ -239,7 +239,7 @@ def test_suggestions_match_the_evidence_and_conflicts_stay_open(done):
             assert r[want] == "√"
         assert r["willing"] == "", p.name  # never guessed
     assert written[people[0].id]["remark"] == "比对：省内企业职保"
-    assert written[LOWER_X]["remark"] == "比对：教育在校学生"
+    assert written[LOWER_X]["remark"] == "比对：教育在校学生；比对为在校学生，但截至2020-09-30已满35周岁，请核实是否仍在校"
     assert written[people[3].id]["remark"] == "比对：城乡居保已参保"
     assert written[people[7].id]["other"] == "户籍已迁出"
     conflict = written[people[2].id]["remark"]
@@ -407,15 +407,42 @@ def test_repeated_list_rows_are_merged_and_noted(case, tmp_path):
     assert {u.name: u.duplicates for u in result.units}["草尾镇"] == 1
 
 
-def test_same_person_listed_in_two_units_is_kept_in_both_and_noted(case, tmp_path):
+def test_same_person_listed_in_two_units_goes_only_to_the_unit_of_the_household_address(case, tmp_path):
     people, sources, src_dir = case
-    moved = Row("王甲", people[0].id, "琼湖街道", "琼湖街道", "湖南省沅江市琼湖街道金花社区2号")
+    # listed again under 琼湖街道, but the 户籍地址 of both rows is in 草尾镇
+    moved = Row("王甲", people[0].id, "琼湖街道", "琼湖街道", people[0].address)
+    # listed under 草尾镇 (first) and 琼湖街道; the second row's 户籍地址 is in 琼湖街道
+    zheng = people[8]
+    early = Row("郑壬", zheng.id, "草尾镇", "草尾镇", "")
     out = tmp_path / "out"
-    prefill(write_list_xlsx(src_dir / "名单.xlsx", [*people, moved]), sources, out_dir=out, as_of=AS_OF)
-    a = [r for r in read_back(out / WORKBOOK_NAME.format(unit="草尾镇")) if r["id"] == people[0].id]
-    b = [r for r in read_back(out / WORKBOOK_NAME.format(unit="琼湖街道")) if r["id"] == people[0].id]
-    assert len(a) == len(b) == 1
-    assert "同时列在琼湖街道" in a[0]["remark"] and "同时列在草尾镇" in b[0]["remark"]
+    listed = [early, *people, moved]
+    result = prefill(write_list_xlsx(src_dir / "名单.xlsx", listed), sources, out_dir=out, as_of=AS_OF)
+    a = {r["id"]: r for r in read_back(out / WORKBOOK_NAME.format(unit="草尾镇"))}
+    b = {r["id"]: r for r in read_back(out / WORKBOOK_NAME.format(unit="琼湖街道"))}
+    assert people[0].id in a and people[0].id not in b
+    assert a[people[0].id]["remark"] == ("比对：省内企业职保；省名单中同时列在琼湖街道，按户籍所在地列入本单位，"
+                                         "琼湖街道的预填表中不再列出")
+    assert zheng.id in b and zheng.id not in a  # 草尾镇 was listed first, but the address says 琼湖街道
+    assert [(c.id, c.chosen, c.others, c.basis) for c in result.cross_units] == [
+        (zheng.id, "琼湖街道", ("草尾镇",), "户籍所在地"), (people[0].id, "草尾镇", ("琼湖街道",), "户籍所在地")]
+    lines = {u.name: u for u in result.units}
+    assert (lines["草尾镇"].moved_out, lines["琼湖街道"].moved_out) == (1, 1)
+    sheet = CalamineWorkbook.from_path(str(out / SUMMARY_XLSX)).get_sheet_by_name("跨单位重复").to_python()
+    assert sheet == [["身份证号码", "姓名", "写入单位", "名单中还列在", "依据"],
+                     [zheng.id, "郑壬", "琼湖街道", "草尾镇", "户籍所在地"],
+                     [people[0].id, "王甲", "草尾镇", "琼湖街道", "户籍所在地"]]
+
+
+def test_address_that_decides_nothing_keeps_the_first_listed_unit(case, tmp_path):
+    people, sources, src_dir = case
+    first = Row("王甲", people[0].id, "琼湖街道", "琼湖街道", "湖南省益阳市某地")
+    again = Row("王甲", people[0].id, "草尾镇", "草尾镇", "湖南省益阳市某地")
+    out = tmp_path / "out"
+    result = prefill(write_list_xlsx(src_dir / "名单.xlsx", [first, *people[1:], again]), sources, out_dir=out,
+                     as_of=AS_OF)
+    assert [(c.chosen, c.others, c.basis) for c in result.cross_units] == [
+        ("琼湖街道", ("草尾镇",), "名单先后（户籍所在地无法判断）")]
+    assert people[0].id not in {r["id"] for r in read_back(out / WORKBOOK_NAME.format(unit="草尾镇"))}
 
 
 def test_legacy_15_digit_number_is_converted_joined_and_marked(case, tmp_path):
@@ -479,3 +506,104 @@ def test_list_without_id_column_is_refused(tmp_path):
     wb.save(tmp_path / "l.xlsx")
     with pytest.raises(InputError, match="身份证号码列"):
         prefill(tmp_path / "l.xlsx", [], out_dir=tmp_path / "o", as_of=AS_OF)
+
+
+# --------------------------------------------------------------------------- issue 13: reading comparison data
+
+
+def _source_file(path: Path, ids: list[str]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["姓名", "身份证号码"])
+    for i in ids:
+        ws.append(["某", i])
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize(("name", "category", "other_text"), [
+    ("省外城乡居保", "other", "已在外地参加城乡居保"),
+    ("外省城乡居民养老保险", "other", "已在外地参加城乡居保"),
+    ("省内外县城乡居保", "other", "已在外地参加城乡居保"),
+    ("全国比对省外职工养老保险", "other_province", ""),
+    ("省外机关事业", "other", "已参加省外机关事业单位养老保险"),
+    ("城乡居保已参保", "enrolled", ""),
+])
+def test_comparison_names_for_schemes_held_elsewhere_map_as_the_issue_says(name, category, other_text):
+    assert resolve_category(name)[0] == category
+    assert resolve_category(name)[2] == other_text
+
+
+def test_resident_pension_held_elsewhere_suggests_other_with_evidence_not_in_scope(case, tmp_path):
+    people, _sources, src_dir = case
+    wang, zhao, zhou = people[0], people[3], people[6]
+    files = [parse_compare_spec(str(_source_file(src_dir / "外省城乡居民养老保险.xlsx", [wang.id]))),
+             parse_compare_spec(str(_source_file(src_dir / "全国比对省外职工养老保险.xlsx", [zhao.id]))),
+             parse_compare_spec(str(_source_file(src_dir / "省外机关事业.xlsx", [zhou.id])))]
+    out = tmp_path / "out"
+    prefill(write_list_xlsx(src_dir / "名单.xlsx", people), files, out_dir=out, as_of=AS_OF)
+    rows = {r["id"]: r for f in out.glob("*_预填.xlsx") for r in read_back(f)}
+    w = rows[wang.id]
+    assert (w["in_scope"], w["other"], w["remark"]) == ("", "已在外地参加城乡居保", "比对：外省城乡居民养老保险")
+    z = rows[zhao.id]
+    assert (z["in_scope"], z["other_province"], z["remark"]) == ("", "√", "比对：省外职工养老保险")
+    assert (rows[zhou.id]["prov_institution"], rows[zhou.id]["other"]) == ("", "已参加省外机关事业单位养老保险")
+
+
+def test_people_in_an_employee_pension_and_the_city_registrations_are_listed_as_double_insured(case, tmp_path):
+    people, sources, src_dir = case
+    zhao = people[3]  # in 居保 (城乡居保已参保); put him into 企业 too
+    write_sources(src_dir, [*people[:3], Row(zhao.name, zhao.id, "草尾镇", "草尾镇", zhao.address, ["企业", "居保"]),
+                            *people[4:]])
+    out = tmp_path / "out"
+    result = prefill(write_list_xlsx(src_dir / "名单.xlsx", people), sources, out_dir=out, as_of=AS_OF)
+    assert [(x.unit, x.name, x.id, x.detail) for x in result.double_insured] == [
+        ("草尾镇", "赵丁", zhao.id, "省内企业职保、城乡居保已参保")]
+    sheet = CalamineWorkbook.from_path(str(out / SUMMARY_XLSX)).get_sheet_by_name("重复参保").to_python()
+    assert [r[2:] for r in sheet] == [["姓名", "身份证号码", "说明"], ["赵丁", zhao.id, "省内企业职保、城乡居保已参保"]]
+    r = {x["id"]: x for x in read_back(out / WORKBOOK_NAME.format(unit="草尾镇"))}[zhao.id]
+    assert "重复参保：职保与城乡居保均有参保记录，请核实" in r["remark"]
+    assert {u.name: u.double_insured for u in result.units} == {"草尾镇": 1, "琼湖街道": 0}
+
+
+def test_priority_rule_from_a_data_file_settles_death_against_employee_pension(case, tmp_path):
+    people, sources, src_dir = case
+    feng = people[9]  # in 企业; also cremated
+    write_sources(src_dir, [*people[:9], Row(feng.name, feng.id, "琼湖街道", "", feng.address, ["企业", "火化"],
+                                             compare_id=feng.compare_id), *people[10:]])
+    lst = write_list_xlsx(src_dir / "名单.xlsx", people)
+    out = tmp_path / "open"
+    prefill(lst, sources, out_dir=out, as_of=AS_OF)  # no rule: the conflict stays open
+    r = {x["id"]: x for x in read_back(out / WORKBOOK_NAME.format(unit="琼湖街道"))}[feng.id]
+    assert (r["deceased"], r["prov_enterprise"]) == ("", "") and "比对冲突" in r["remark"]
+    rules = src_dir / "优先规则.csv"
+    rules.write_text("higher,lower,note\n火化,省内企业职保,死亡/火化优先于职保\n", encoding="utf-8")
+    out = tmp_path / "ruled"
+    result = prefill(lst, sources, out_dir=out, as_of=AS_OF, priority=rules)
+    r = {x["id"]: x for x in read_back(out / WORKBOOK_NAME.format(unit="琼湖街道"))}[feng.id]
+    assert (r["deceased"], r["prov_enterprise"]) == ("√", "")
+    assert r["remark"] == "比对：省内企业职保、民政火化；按优先规则：已死亡优先于省内企业职保"
+    assert {u.name: u.conflicts for u in result.units}["琼湖街道"] == 0
+    shown = CalamineWorkbook.from_path(str(out / SUMMARY_XLSX)).get_sheet_by_name("优先规则").to_python()
+    assert shown == [["优先", "次于", "说明"], ["已死亡", "省内企业职保", "死亡/火化优先于职保"]]
+
+
+def test_students_aged_25_or_more_on_the_as_of_date_are_flagged(case, tmp_path):
+    people, sources, src_dir = case
+    young = Row("韩卯", make_id("19960930", "311"), "草尾镇", "草尾镇", "湖南省沅江市草尾镇新华村1组", ["学生"])
+    turned = Row("杨辰", make_id("19951001", "321"), "草尾镇", "草尾镇", "湖南省沅江市草尾镇新华村2组", ["学生"])
+    on_day = Row("朱巳", make_id("19950930", "331"), "草尾镇", "草尾镇", "湖南省沅江市草尾镇新华村4组", ["学生"])
+    everyone = [*people, young, turned, on_day]
+    write_sources(src_dir, everyone)
+    out = tmp_path / "out"
+    result = prefill(write_list_xlsx(src_dir / "名单.xlsx", everyone), sources, out_dir=out, as_of=AS_OF)
+    # 朱巳 turns 25 on the as-of day; 杨辰 one day later; 韩卯 is 24. 张丙's student evidence conflicts
+    # with 企业职保, and he is flagged too (in workbook order: village, then name)
+    assert [(x.name, x.detail) for x in result.students_over_age] == [
+        ("张丙", "44周岁"), ("朱巳", "25周岁"), ("李乙", "35周岁")]
+    rows = {x["id"]: x for x in read_back(out / WORKBOOK_NAME.format(unit="草尾镇"))}
+    assert rows[on_day.id]["remark"] == "比对：教育在校学生；比对为在校学生，但截至2020-09-30已满25周岁，请核实是否仍在校"
+    assert rows[turned.id]["remark"] == rows[young.id]["remark"] == "比对：教育在校学生"
+    assert {u.name: u.students_over_age for u in result.units}["草尾镇"] == 3
+    sheet = CalamineWorkbook.from_path(str(out / SUMMARY_XLSX)).get_sheet_by_name("在校学生年龄需核实").to_python()
+    assert [r[2] for r in sheet[1:]] == ["张丙", "朱巳", "李乙"]

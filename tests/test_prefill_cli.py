@@ -91,3 +91,20 @@ def test_missing_list_or_bad_category_is_a_usage_error_not_a_traceback(tmp_path)
     res = CliRunner().invoke(main, ["prefill", "--list", str(lst), "--compare", str(src / "nope.xlsx=教育"),
                                     "-o", str(tmp_path / "o")])
     assert res.exit_code == 2 and "找不到比对数据文件" in res.output
+
+
+def test_priority_option_settles_the_conflict_it_names(tmp_path):
+    people, src, lst = _inputs(tmp_path)
+    rules = tmp_path / "优先规则.csv"
+    rules.write_text("higher,lower,note\n在校学生,省内企业职保,学籍优先\n", encoding="utf-8")
+    args = ["prefill", "--list", str(lst), "--compare", f"{src / '企业.xlsx'}=省内企业职保",
+            "--compare", f"{src / '学生.xlsx'}=教育", "--as-of", "2020-09-30"]
+    res = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "open")])
+    assert res.exit_code == 0, res.output
+    zhang = {r["id"]: r for r in read_back(tmp_path / "open" / CAOWEI_FILE)}[people[2].id]
+    assert (zhang["student"], zhang["prov_enterprise"]) == ("", "")
+    res = CliRunner().invoke(main, [*args, "-o", str(tmp_path / "ruled"), "--priority", str(rules)])
+    assert res.exit_code == 0, res.output
+    zhang = {r["id"]: r for r in read_back(tmp_path / "ruled" / CAOWEI_FILE)}[people[2].id]
+    assert (zhang["student"], zhang["prov_enterprise"]) == ("√", "")
+    assert "名比对为在校学生的人员已满25周岁" in res.output

@@ -29,13 +29,17 @@ MAX_BAD_ID_LINES = 30
               help="只生成这些单位的预填表（可多次使用，或用逗号分隔）；无法识别单位的人员始终单独列出。")
 @click.option("-o", "--out-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出文件夹：各单位预填表、未识别单位人员.xlsx、预填汇总.xlsx/.csv（同名文件会被覆盖）。")
+@click.option("--priority", "priority", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="比对证据优先规则（CSV：higher,lower,note，如“火化,省内企业职保,死亡优先于职保”）；"
+                   "规则覆盖的冲突按优先者预勾选。默认不设规则，冲突一律留待入户核实。")
 @click.option("--city-code", is_flag=True, default=None,
               help="行政代码一律填市代码 430981（默认填各单位自己的9位代码，与单位模板一致）。")
 @as_of_option
 @unmasked_option
 @handle_errors
 def command(list_path: Path | None, compare: tuple[str, ...], config_path: Path | None, units: tuple[str, ...],
-            out_dir: Path | None, city_code: bool | None, as_of: dt.date | None, unmasked: bool) -> None:
+            out_dir: Path | None, priority: Path | None, city_code: bool | None, as_of: dt.date | None,
+            unmasked: bool) -> None:
     """按省里下发的名单和各部门比对数据，生成各单位预填好的附件3摸底明细表。
 
     有唯一比对依据的人员预先勾选，依据写在备注（如“比对：省内企业职保”）；两类依据冲突的不勾选、
@@ -59,7 +63,7 @@ def command(list_path: Path | None, compare: tuple[str, ...], config_path: Path 
     as_of = as_of or dt.date.today()
     with console.status("正在生成预填表…") as status:
         result = prefill(list_path, sources, units=wanted, out_dir=out_dir, as_of=as_of, city_code=use_city,
-                         progress=lambda m: status.update(escape(m)))
+                         progress=lambda m: status.update(escape(m)), priority=priority or config.get("priority"))
     print_result(result, masked=not unmasked)
 
 
@@ -99,5 +103,14 @@ def print_result(result: PrefillResult, *, masked: bool = True) -> None:
             console.print(f"  {escape(b.unit)} 名单第{b.source_row}行 {escape(b.name)} {escape(shown)}：{b.reason}")
         if len(result.bad_ids) > MAX_BAD_ID_LINES:
             console.print(f"  …… 另有 {len(result.bad_ids) - MAX_BAD_ID_LINES} 个")
+    if result.cross_units:
+        console.print(f"[yellow]{len(result.cross_units)} 人在名单中列在两个及以上单位[/]，已按户籍所在地只写入一个单位，"
+                      "另一单位记入备注，明细见预填汇总.xlsx“跨单位重复”表。", soft_wrap=True)
+    if result.double_insured:
+        console.print(f"[yellow]{len(result.double_insured)} 人重复参保[/]（职保与城乡居保均有记录），"
+                      "明细见预填汇总.xlsx“重复参保”表。", soft_wrap=True)
+    if result.students_over_age:
+        console.print(f"[yellow]{len(result.students_over_age)} 名比对为在校学生的人员已满25周岁[/]，请核实是否仍在校，"
+                      "明细见预填汇总.xlsx“在校学生年龄需核实”表。", soft_wrap=True)
     for f in [*result.files, *result.summary_files]:
         console.print(f"已写入：{escape(str(f))}")
