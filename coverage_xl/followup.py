@@ -12,7 +12,6 @@ only, and the IDs are written in full because the unit needs them to act.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +41,7 @@ from coverage_xl.sheets.frame import (
     chinese_date,
     setup_print,
 )
+from coverage_xl.villages import village_of
 
 if TYPE_CHECKING:
     from coverage_xl.dispatch import DispatchResult
@@ -50,38 +50,6 @@ UNKNOWN_VILLAGE = "（未识别村/社区）"
 # The columns (and the fill-in columns the towns return) are defined once in layout.FOLLOWUP_COLUMNS.
 LIST_COLUMNS = FOLLOWUP_COLUMNS
 TEXT = "@"
-
-# The part of an address that names the town-level unit: everything up to the last 镇/乡/街道/场 …
-_UNIT_PART = re.compile(r"^.*?(?:街道办事处|街道|芦苇场|农场|林场|镇|乡)")
-_VILLAGE_END = re.compile(r"社区居委会|村委会|居委会|社区|村")
-
-
-def village_of(address: object) -> str:
-    """The 村 or 社区 in a 户籍地址: '沅江市草尾镇新华村5组' → '新华村', '…琼湖街道新村社区3栋' → '新村社区'.
-
-    The first 村/社区 after the town-level part wins, unless the text goes on with 社区/委会 (新村社区 is
-    one name, not 新村). Returns '' when none is found."""
-    if not isinstance(address, str) or not address.strip():
-        return ""
-    s = re.sub(r"\s+", "", address)
-    m = _UNIT_PART.match(s)
-    rest = s[m.end():] if m and m.end() < len(s) else s
-    for hit in _VILLAGE_END.finditer(rest):
-        end = hit.end()
-        word = hit.group(0)
-        if word == "村" and rest[end:end + 2] in ("社区", "委会"):
-            continue
-        name = rest[:end]
-        if word in ("村委会",):
-            name = name[:-2]
-        elif word in ("社区居委会",):
-            name = name[:-3]
-        elif word == "居委会":
-            name = name[:-3] + "社区"
-        if len(name) > 1:
-            return name
-    return ""
-
 
 def _sorted(people: pd.DataFrame) -> pd.DataFrame:
     p = people.copy()
