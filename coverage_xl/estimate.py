@@ -35,7 +35,6 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -44,6 +43,7 @@ from typing import Any
 
 from coverage_xl.errors import InputError, ParameterError
 from coverage_xl.layout import PARAMS_SHEET
+from coverage_xl.values import parse_birth_month
 
 PENSION_AGE = 60
 """Age at which the pension starts (国发〔2014〕8号: 年满60周岁)."""
@@ -318,27 +318,15 @@ def cached_params(path: str | None) -> Params:
 # Inputs
 # --------------------------------------------------------------------------------------------
 
-_BIRTH_RE = re.compile(r"^\s*(\d{4})\s*(?:[-./年]\s*)?(\d{1,2})\s*月?(?:\s*[-./]?\s*\d{1,2}\s*日?)?\s*$")
-_EXCEL_EPOCH = _dt.date(1899, 12, 30)
-
-
 def parse_birth(value: Any) -> _dt.date:
     """Birth year-month from what a clerk types: ``1965-03``, ``1965.3``, ``196503``, ``1965年3月``,
-    a date, or an Excel date serial. Returns the first of that month; raises InputError otherwise."""
-    if isinstance(value, _dt.datetime):
-        return _dt.date(value.year, value.month, 1)
-    if isinstance(value, _dt.date):
-        return value.replace(day=1)
-    if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
-        if value == int(value) and 180001 <= value <= 210012 and 1 <= int(value) % 100 <= 12:
-            return _dt.date(int(value) // 100, int(value) % 100, 1)
-        if 1 <= value < 80000:  # an Excel serial date (1900-01-01 … 2118)
-            day = _EXCEL_EPOCH + _dt.timedelta(days=int(value))
-            return day.replace(day=1)
-    if isinstance(value, str):
-        match = _BIRTH_RE.match(value)
-        if match and 1 <= int(match[2]) <= 12 and 1900 <= int(match[1]) <= 2100:
-            return _dt.date(int(match[1]), int(match[2]), 1)
+    a date, or an Excel date serial — read by the one 出生年月 parser, :func:`values.parse_birth_month`.
+    Returns the first of that month; raises InputError when it is unreadable or ambiguous (1965.1 may
+    be January or October)."""
+    readings = parse_birth_month(value)
+    if readings and len(readings) == 1:
+        year, month = readings[0]
+        return _dt.date(year, month, 1)
     raise InputError(f"出生年月“{value}”无法识别，请按“1965-03”的格式填写（四位年份-两位月份）。")
 
 

@@ -48,6 +48,7 @@ from coverage_xl import idcard
 from coverage_xl.errors import InputError, ParameterError
 from coverage_xl.layout import header_key
 from coverage_xl.tables import CSV_ENCODINGS, CSV_SUFFIXES, ID_HEADERS, csv_delimiter, csv_rows
+from coverage_xl.values import excel_date
 
 REGISTRATION = "registration"
 PAYMENT = "payment"
@@ -79,7 +80,6 @@ BASIS_BOTH, BASIS_YEAR, BASIS_DATE = "缴费年度和缴费日期", "仅缴费�
 
 _NUM_RE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?|[-+]?\.\d+")
 _YEAR_IN_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})(?:\d{2,4})?(?!\d)|(?<!\d)((?:19|20)\d{2})\s*[-/.年]")
-_EXCEL_EPOCH = dt.date(1899, 12, 30)
 _SPACES = re.compile(r"\s+")
 
 
@@ -229,9 +229,8 @@ def parse_year(value: object) -> int | None:
             return n // 100
         if 19000101 <= n <= 21001231:  # YYYYMMDD
             return n // 10000
-        if 20000 <= value < 80000:  # an Excel serial date stored without a date format
-            return (_EXCEL_EPOCH + dt.timedelta(days=int(value))).year
-        return None
+        day = excel_date(value)  # an Excel serial date stored without a date format
+        return day.year if day else None
     s = str(value).strip()
     if not s:
         return None

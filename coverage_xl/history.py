@@ -8,7 +8,6 @@ reads and merges the rows as a DataFrame; :mod:`coverage_xl.sheets.history` draw
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from coverage_xl.layout import HISTORY_SHEET, header_key
 from coverage_xl.units import default_units
+from coverage_xl.values import parse_date
 
 if TYPE_CHECKING:
     from coverage_xl.dispatch import DispatchResult
@@ -57,23 +57,6 @@ def _int(v: object) -> int | None:
     return None if pd.isna(v) else int(v)
 
 
-def _as_date(v: object) -> dt.date | None:
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
-        s = v.strip()
-        for fmt in ("%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日", "%Y.%m.%d"):
-            try:
-                return dt.datetime.strptime(s, fmt).date()
-            except ValueError:
-                continue
-    if isinstance(v, int | float) and 20000 <= v < 80000:  # an Excel serial date
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))
-    return None
-
-
 def read_history(path: str | Path) -> pd.DataFrame:
     """The history rows already in a workbook (empty when the file or the sheet does not exist).
 
@@ -106,7 +89,7 @@ def read_history(path: str | Path) -> pd.DataFrame:
         return empty_history()
     out = []
     for row in rows[start:]:
-        day = _as_date(row[cols["date"]]) if cols["date"] < len(row) else None
+        day = parse_date(row[cols["date"]]) if cols["date"] < len(row) else None
         if day is None:
             continue
         rec = {k: (row[i] if i < len(row) and row[i] != "" else None) for k, i in cols.items()}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -50,6 +49,7 @@ from coverage_xl.sheets.frame import (
     write_frame,
 )
 from coverage_xl.units import CITY_NAME, Unit, default_units
+from coverage_xl.values import parse_date
 
 SHEET_ORDER = (HELP_SHEET, SETTINGS_SHEET, ANNEX1.sheet_name, ANNEX4.sheet_name, ANNEX5.sheet_name, PROGRESS_SHEET,
                HISTORY_SHEET, RESULT_SHEET, ESTIMATOR_SHEET, PARAMS_SHEET, CONF_SHEET)
@@ -183,19 +183,10 @@ def _paths(v: Any, base: Path | None) -> list[Path]:
 def _date(v: Any) -> dt.date | None:
     if v in (None, ""):
         return None
-    if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, int | float):  # an Excel serial number
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(v))
-    m = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:\s+[\d:]+)?\s*", _text(v))
-    try:
-        if not m:
-            raise ValueError
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise InputError(f"“单位设置”中的统计日期无法识别：{_text(v)}（请写成 2020-09-30）") from None
+    day = parse_date(v)
+    if day is None:
+        raise InputError(f"“单位设置”中的统计日期无法识别：{_text(v)}（请写成 2020-09-30）")
+    return day
 
 
 def _int(v: Any, what: str, unit: str) -> int | None:

@@ -78,7 +78,48 @@ def parse_willing(value: object) -> Willing:
 
 
 # Excel day serials for 1908–2118: no year-month number (196503) or year.month (1965.03) falls here.
-EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 3000, 80000
+EXCEL_SERIAL_MIN, EXCEL_SERIAL_MAX = 3000, 80000  # 1908-03-18 … 2119-01-10: every date this campaign meets
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 0 in Excel's 1900 system (its phantom 1900-02-29 included)
+_DATE_TEXT = re.compile(r"\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?(?:[\sT]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*")
+
+
+def excel_date(value: object) -> dt.date | None:
+    """The day an Excel serial number stands for (a date cell read as a number, or whose format was
+    lost), or None outside ``EXCEL_SERIAL_MIN`` … ``EXCEL_SERIAL_MAX`` — a small number is a count or
+    a year, not a date.
+
+    >>> excel_date(44104), excel_date(44104.75), excel_date(2020), excel_date(True)
+    (datetime.date(2020, 9, 30), datetime.date(2020, 9, 30), None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not (EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX):  # also False for NaN
+        return None
+    return EXCEL_EPOCH + dt.timedelta(days=int(value))
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A day from a cell or an option: a date, an Excel serial number, or text such as 2020-09-30,
+    2020/9/30, 2020.9.30, 20200930, 2020年9月30日 (a time after it is ignored). None when unreadable.
+
+    >>> parse_date("2020年9月30日"), parse_date(" 2020/9/30 08:00 "), parse_date("2020-02-30")
+    (datetime.date(2020, 9, 30), datetime.date(2020, 9, 30), None)
+    """
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float):
+        return excel_date(value)
+    if not isinstance(value, str):
+        return None
+    m = _DATE_TEXT.fullmatch(value)
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
 
 _YM_PATTERNS = (
     re.compile(r"^(\d{4})[.\-/年](\d{1,2})(?:月)?(?:[.\-/](\d{1,2})日?|(\d{1,2})日)?$"),
@@ -102,8 +143,8 @@ def parse_birth_month(value: object) -> tuple[tuple[int, int], ...] | None:
     if isinstance(value, int | float):
         if not math.isfinite(value):
             return None
-        if EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX:  # a date cell whose format hides it is a date
-            day = dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+        day = excel_date(value)  # a date cell whose format hides it is a date
+        if day is not None:
             return ((day.year, day.month),)
         if float(value).is_integer():
             return parse_birth_month(str(int(value)))

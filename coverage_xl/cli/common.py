@@ -22,15 +22,12 @@ def parse_date(_ctx: click.Context | None, _param: click.Parameter | None, value
     """--as-of YYYY-MM-DD (also 2020/9/30, 20200930, 2020年9月30日)."""
     if value is None:
         return None
-    import re
+    from coverage_xl.values import parse_date as read_date
 
-    m = re.fullmatch(r"\s*(\d{4})[-/.年]?(\d{1,2})[-/.月]?(\d{1,2})日?\s*", value)
-    try:
-        if not m:
-            raise ValueError
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-09-30 的形式。") from None
+    day = read_date(value)
+    if day is None:
+        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-09-30 的形式。")
+    return day
 
 
 as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
