@@ -398,6 +398,42 @@ def make_dispatch(book: Any) -> str:
 
 
 @macro
+def update_ledger(book: Any) -> str:
+    """更新台账: the same library function as ``coverage-xl ledger update``, then 台账汇总 into the book."""
+    import openpyxl
+
+    from coverage_xl.jobs.ledger import write_ledger_summary_sheet
+    from coverage_xl.layout import LEDGER_SUMMARY_SHEET
+    from coverage_xl.ledger import default_ledger_path
+    from coverage_xl.ledger import update_ledger as run_update
+
+    settings = read_settings(book)
+    if bool(settings.registrations) != bool(settings.payments):
+        raise InputError("请在“单位设置”表同时填写“参保登记导出”和“缴费导出”（或都不填）。")
+    as_of = settings.as_of or dt.date.today()
+    ledger = settings.ledger or default_ledger_path(Path(str(book.fullname)))
+    _status(book, "正在更新台账……")
+    result = run_update(ledger, lists=settings.lists, survey=settings.survey_paths(output=Path(str(book.fullname))),
+                        registrations=settings.registrations, payments=settings.payments,
+                        followups=settings.followups_dir, as_of=as_of, units=settings.unit_list)
+    with tempfile.TemporaryDirectory(prefix="cxl-") as d:
+        out = Path(d) / "台账汇总.xlsx"
+        write_ledger_summary_sheet(ledger, out, units=settings.unit_list)
+        wb = openpyxl.load_workbook(out)
+        _status(book, f"正在写入“{LEDGER_SUMMARY_SHEET}”……")
+        copy_sheet(wb[LEDGER_SUMMARY_SHEET], book, LEDGER_SUMMARY_SHEET)
+    book.sheets[LEDGER_SUMMARY_SHEET].activate()
+    total = result.summary()["total"]
+    lines = [f"台账已更新（统计日期 {as_of:%Y-%m-%d}）：台账 {result.people:,} 人，已销号 {total['settled']:,} 人，"
+             f"本次变更 {result.changes:,} 条。", f"台账数据库：{ledger}"]
+    errors = sum(r.errors for r in result.followup_reports)
+    if errors:
+        lines.append(f"交回的跟进名单有 {errors} 处错误，这些记录未计入（请用命令 coverage-xl ledger update 查看明细）。")
+    lines += result.notes + [f"无法使用：{p}" for p in result.problems]
+    return "\n".join(lines)
+
+
+@macro
 def make_notices(book: Any) -> str:
     """生成通报: bulletins, unit notices, SMS lists... into the notices folder."""
     from coverage_xl.notices import render_notices
@@ -440,6 +476,7 @@ BUTTONS: dict[str, Callable[[], None]] = {
     "consolidate_units": consolidate_units,
     "make_dispatch": make_dispatch,
     "make_notices": make_notices,
+    "update_ledger": update_ledger,
     "make_templates": make_templates,
     "open_help": open_help,
 }

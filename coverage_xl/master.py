@@ -31,6 +31,7 @@ from coverage_xl.layout import (
     ESTIMATOR_SHEET,
     HELP_SHEET,
     HISTORY_SHEET,
+    LEDGER_SUMMARY_SHEET,
     PARAMS_SHEET,
     PROGRESS_SHEET,
     RESULT_SHEET,
@@ -52,7 +53,7 @@ from coverage_xl.units import CITY_NAME, Unit, default_units
 from coverage_xl.values import parse_date
 
 SHEET_ORDER = (HELP_SHEET, SETTINGS_SHEET, ANNEX1.sheet_name, ANNEX4.sheet_name, ANNEX5.sheet_name, PROGRESS_SHEET,
-               HISTORY_SHEET, RESULT_SHEET, ESTIMATOR_SHEET, PARAMS_SHEET, CONF_SHEET)
+               HISTORY_SHEET, LEDGER_SUMMARY_SHEET, RESULT_SHEET, ESTIMATOR_SHEET, PARAMS_SHEET, CONF_SHEET)
 
 # 单位设置: labelled settings (label in column A, value in column B), then the unit table.
 # The macros find each setting by its label, so a clerk may insert rows without breaking them.
@@ -65,12 +66,18 @@ SETTING_LABELS = {
     "notices_dir": "通报输出文件夹",
     "payment_rate": "缴费率口径",
     "progress": "进度口径",
+    "lists": "省下发核实名单",
+    "followups_dir": "跟进名单回执文件夹",
+    "ledger": "台账数据库",
 }
 SETTING_HINTS = {
     "survey_dir": "各单位报来的附件3摸底明细表放在同一文件夹，填该文件夹的完整路径。",
     "registrations": "业务系统导出的参保登记名单；多个文件或文件夹用英文分号“;”隔开。",
     "payments": "税务部门导出的缴费名单；多个文件或文件夹用英文分号“;”隔开。",
     "as_of": "留空则为当天；也可写 2020-09-30。",
+    "lists": "省下发的需核实人员名单（更新台账用）；分成多个文件的用英文分号“;”隔开。",
+    "followups_dir": "各单位交回的跟进名单（填好跟进日期、方式、结果）放在同一文件夹，填该文件夹的路径。",
+    "ledger": "留空则为本总表所在文件夹中的“台账.sqlite”。台账含完整身份证号码，只放在市局本机，不要放共享文件夹。",
     "templates_dir": "“生成单位模板”按钮把14个单位的模板放在这里；留空则放在本工作簿旁的“单位模板”文件夹。",
     "notices_dir": "“生成通报”按钮把通报放在这里；留空则放在本工作簿旁的“通报”文件夹。",
     "payment_rate": "附件5第8列的分母：“应缴费人数”（第4列减领取待遇且未缴费人数）或“已登记人数”（第5列÷第4列）。",
@@ -87,13 +94,15 @@ CONF_DEFAULTS = (("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH"
 HELP_LINES: tuple[str, ...] = (
     "沅江市城乡居保全覆盖专项行动 总表（coverage-xl）",
     "",
-    "本工作簿的“城乡居保”选项卡上有六个按钮：",
+    "本工作簿的“城乡居保”选项卡上有七个按钮：",
     "【校验当前表】检查当前打开的附件3摸底明细表：身份证号码、出生年月、覆盖范围与原因、参保意愿、联系电话。"
     "有问题的单元格填色并加批注，全部问题列在“校验结果”表。",
     "【汇总各单位】读取“单位设置”中摸底表文件夹（或各单位文件）里的14个单位摸底表，逐一校验后汇总成“附件4”，"
     "并生成“重复人员”“汇总记录”表；各单位的问题列在“校验结果”表。",
     "【生成调度表】把摸底表与参保登记、缴费导出名单比对，生成“附件5”调度表、“进度”表，并在“调度历史”表追加本次结果。",
     "【生成通报】按调度结果生成月度通报、督办通知、提醒短信等，放在“单位设置”指定的通报输出文件夹。",
+    "【更新台账】读入省下发核实名单、摸底表、参保登记和缴费导出以及各单位交回的跟进名单，逐人计算状态（建立台账，"
+    "对账销号），记录本次变更，并更新“台账汇总”表。各单位台账和各类名单用命令 coverage-xl ledger export 导出。",
     "【生成单位模板】为14个单位生成带数据校验的摸底明细表模板（不含宏，WPS也能用）。",
     "【打开说明】回到本页。",
     "",
@@ -128,6 +137,9 @@ class Settings:
     notices_dir: Path | None = None
     payment_rate: str = ""  # 缴费率口径 as written (key or Chinese label); '' = data/counting.toml
     progress: str = ""  # 进度口径
+    lists: list[Path] = field(default_factory=list)
+    followups_dir: Path | None = None
+    ledger: Path | None = None
     units: list[UnitSetting] = field(default_factory=list)
 
     def counting(self) -> Counting:
@@ -209,10 +221,10 @@ def parse_settings(rows: Sequence[Sequence[Any]], base: Path | None = None) -> S
     for i, row in enumerate(rows):
         cells = list(row) + [None] * 6
         key = labels.get(_text(cells[0]).rstrip("：:"))
-        if key in ("survey_dir", "templates_dir", "notices_dir"):
+        if key in ("survey_dir", "templates_dir", "notices_dir", "followups_dir", "ledger"):
             found = _paths(cells[1], base)
             setattr(s, key, found[0] if found else None)
-        elif key in ("registrations", "payments"):
+        elif key in ("registrations", "payments", "lists"):
             setattr(s, key, _paths(cells[1], base))
         elif key == "as_of":
             s.as_of = _date(cells[1])
@@ -383,7 +395,12 @@ def write_conf(ws: Worksheet, *, interpreter_win: str = "", interpreter_mac: str
 def master_workbook(units: Sequence[Unit] | None = None, *, survey_dir: str = "", interpreter_win: str = "",
                     interpreter_mac: str = "", pythonpath: str = "") -> Workbook:
     """The master's sheets as an openpyxl workbook (no macros yet)."""
+    from coverage_xl.ledger.statuses import default_statuses
     from coverage_xl.report import write_result_sheet
+    from coverage_xl.sheets.ledger import write_summary_frame
+
+    def write_ledger_frame(ws: Worksheet) -> None:
+        write_summary_frame(ws, default_statuses())
 
     units = tuple(units or default_units())
     wb = Workbook()
@@ -394,6 +411,7 @@ def master_workbook(units: Sequence[Unit] | None = None, *, survey_dir: str = ""
     _annex_frame(wb.create_sheet(), ANNEX5, units, unit_label="单位：人")
     write_progress_frame(wb.create_sheet())
     write_history_frame(wb.create_sheet())
+    write_ledger_frame(wb.create_sheet(LEDGER_SUMMARY_SHEET))
     write_result_sheet(wb, [], title=RESULT_SHEET)
     write_estimator_sheet(wb)  # 测算参数 + 测算器: formulas only, so the estimator works without Python
     wb.move_sheet(ESTIMATOR_SHEET, offset=-1)  # the clerk's calculator before its parameters

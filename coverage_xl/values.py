@@ -191,32 +191,3 @@ def phone_ok(value: object) -> bool:
         if not (_MOBILE.match(p) or _LANDLINE.match(p)):
             return False
     return True
-
-
-_DAY_TEXT = re.compile(r"^(\d{4})[.\-/年](\d{1,2})[.\-/月](\d{1,2})日?(?:[ T]?\d{1,2}:\d{2}(?::\d{2})?)?$|^(\d{4})(\d{2})(\d{2})$")
-
-
-def parse_day(value: object) -> dt.date | None:
-    """A day typed by a clerk: a date cell, '2020-09-05', '2020/9/5', '2020.9.5', '2020年9月5日',
-    '20200905', or an Excel day serial (a date cell whose format was lost). None when unreadable."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int | float):
-        if value != value or not EXCEL_SERIAL_MIN <= value <= EXCEL_SERIAL_MAX:
-            return None
-        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
-    s = clean_text(value).strip()
-    if s.isdigit() and len(s) == 5:
-        return parse_day(int(s))
-    m = _DAY_TEXT.match(s)
-    if not m:
-        return None
-    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (m.group(4), m.group(5), m.group(6))
-    try:
-        return dt.date(int(y), int(mo), int(d))
-    except ValueError:
-        return None

@@ -26,8 +26,9 @@ from coverage_xl.xlsm.ribbon import (
 )
 
 # Agreed with the author of coverage_xl/excel.py (issue 5).
-EXCEL_FUNCTIONS = {"validate_current", "consolidate_units", "make_dispatch", "make_notices", "make_templates", "open_help"}
-LABELS = ["校验当前表", "汇总各单位", "生成调度表", "生成通报", "生成单位模板", "打开说明"]
+EXCEL_FUNCTIONS = {"validate_current", "consolidate_units", "make_dispatch", "update_ledger", "make_notices", "make_templates",
+                   "open_help"}
+LABELS = ["校验当前表", "汇总各单位", "生成调度表", "更新台账", "生成通报", "生成单位模板", "打开说明"]
 
 
 def test_templates_are_what_the_table_generates():
@@ -36,7 +37,7 @@ def test_templates_are_what_the_table_generates():
     assert load_callback_source() == callback_module_source()
 
 
-def test_ribbon_has_the_tab_and_six_large_buttons():
+def test_ribbon_has_the_tab_and_seven_large_buttons():
     root = ET.fromstring(load_ribbon_xml().encode("utf-8"))
     assert root.tag == f"{{{CUSTOMUI14_NS}}}customUI"
     tabs = root.findall(f".//{{{CUSTOMUI14_NS}}}tab")

@@ -36,7 +36,7 @@ from coverage_xl.survey import sha256_of
 from coverage_xl.tables import TableError, raw_sheets, read_table
 from coverage_xl.units import Unit, find_unit
 from coverage_xl.validate import spreadsheet_files
-from coverage_xl.values import clean_text, parse_day
+from coverage_xl.values import clean_text, parse_date
 
 CONTACT_COLUMNS = ("id", "contact_date", "method", "result", "reason", "signed", "remark", "unit", "file",
                    "sha256", "sheet", "row_number")
@@ -95,7 +95,9 @@ def _check_sheet(df: pd.DataFrame, sheet: str, as_of: dt.date, report: FileRepor
             bad("followup.id", "id", raw_id)
         day = None
         if filled["followup_date"]:
-            day = parse_day(filled["followup_date"])
+            text = filled["followup_date"]
+            # read_table gives text: a date cell as 2020-09-08, a date whose format was lost as its serial
+            day = parse_date(int(text) if text.isdigit() and len(text) == 5 else text)
             if day is None or day > as_of:
                 bad("followup.date", "followup_date", filled["followup_date"], ("expected", as_of.isoformat()))
                 day = None

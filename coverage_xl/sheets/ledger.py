@@ -167,3 +167,14 @@ def write_people_list(ws: Worksheet, title: str, note: str, columns: Sequence[Co
                       people: Iterable[dict[str, Any]], sheet: str) -> int:
     ws.title = sheet[:31]
     return write_table(ws, title, note, columns, people)
+
+
+def write_summary_frame(ws: Worksheet, book: StatusBook) -> None:
+    """The master's 台账汇总 before the first update: what it will show and the 口径说明."""
+    put(ws, 1, 1, "沅江市城乡居保全覆盖台账汇总").font = TITLE_FONT
+    put(ws, 2, 1, "尚未建立台账：在“单位设置”填写省下发核实名单、摸底表文件夹、参保登记和缴费导出后，点击“更新台账”。"
+        ).font = BODY_FONT
+    put(ws, 4, 1, "口径说明").font = TOTAL_FONT
+    for r, line in enumerate(explanation(book), start=5):
+        put(ws, r, 1, line).font = BODY_FONT
+    ws.column_dimensions["A"].width = 14

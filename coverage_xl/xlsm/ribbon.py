@@ -45,6 +45,8 @@ BUTTONS: tuple[RibbonButton, ...] = (
                  "读取各单位上报的摸底明细表，汇总为摸底统计表。"),
     RibbonButton("cxlDispatch", "生成调度表", "CXL_Dispatch", "make_dispatch", "QueryShowTable", "汇总调度",
                  "与参保登记、缴费名单比对，生成调度表（覆盖率、参保缴费率）。"),
+    RibbonButton("cxlLedger", "更新台账", "CXL_Ledger", "update_ledger", "RefreshAll", "汇总调度",
+                 "读入名单、摸底表、登记缴费导出和交回的跟进名单，逐人更新台账（对账销号），生成台账汇总表。"),
     RibbonButton("cxlNotices", "生成通报", "CXL_Notices", "make_notices", "ReviewTrackChanges", "汇总调度",
                  "按调度结果生成通报和整改通知。"),
     RibbonButton("cxlHelp", "打开说明", "CXL_Help", "open_help", "Help", "帮助", "打开使用说明。"),

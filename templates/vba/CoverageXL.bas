@@ -20,6 +20,10 @@ Sub CXL_Dispatch(control As IRibbonControl)
     RunPython "import coverage_xl.excel as m; m.make_dispatch()"
 End Sub
 
+Sub CXL_Ledger(control As IRibbonControl)
+    RunPython "import coverage_xl.excel as m; m.update_ledger()"
+End Sub
+
 Sub CXL_Notices(control As IRibbonControl)
     RunPython "import coverage_xl.excel as m; m.make_notices()"
 End Sub
