@@ -34,8 +34,9 @@ from pathlib import Path
 import pandas as pd
 
 from coverage_xl import exports as ex
+from coverage_xl.consolidate import DEDUP_LABEL
 from coverage_xl.counting import RATE_REGISTERED, Counting, load_counting
-from coverage_xl.layout import ANNEX5, IN_SCOPE, TOTAL_LABEL
+from coverage_xl.layout import ANNEX5, EMPLOYEE_PENSION_REASONS, IN_SCOPE, TOTAL_LABEL
 from coverage_xl.ownership import OwnerChoices
 from coverage_xl.progress import Milestone, build_progress, load_milestones
 from coverage_xl.survey import SurveyBatch, load_batch
@@ -125,6 +126,7 @@ class DispatchResult:
     milestones: list[Milestone]
     unmatched: pd.DataFrame  # export IDs not in the survey: columns id, kind
     counting: Counting = field(default_factory=Counting)
+    dedup: pd.Series | None = None  # 全市去重合计: the Annex 5 keys with each person counted once, + remark
 
     @property
     def as_of(self) -> dt.date:
@@ -149,6 +151,15 @@ class DispatchResult:
         if unit is not None:
             sel &= p["unit"] == unit
         return p[sel]
+
+    def duplicate_insurance(self) -> pd.DataFrame:
+        """重复参保: people surveyed as already in 职工养老保险 (Annex 3 columns 8–10) who are also
+        registered in 城乡居保 (not terminated); one row per person and unit, in Annex 1 order."""
+        p = self.people
+        sel = p["category"].isin(EMPLOYEE_PENSION_REASONS).fillna(False).astype(bool) & p["registered"]
+        order = {u.name: u.order for u in self.units}
+        out = p[sel].assign(_order=p.loc[sel, "unit"].map(order)).sort_values(["_order", "row"], kind="stable")
+        return out.drop(columns="_order")
 
     def unregistered(self, unit: str | None = None) -> pd.DataFrame:
         """In-scope people not registered (未登记人员)."""
@@ -243,6 +254,40 @@ def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[st
     frame = frame.set_index("name")
     frame.index.name = None
     return frame[[*ANNEX5.keys, *EXTRA_KEYS]]
+
+
+def dedup_row(people: pd.DataFrame, annex5: pd.DataFrame, units: tuple[Unit, ...], *, rate_basis: str = "",
+              undecided: int = 0) -> pd.Series:
+    """全市去重合计 under Annex 5's 合计: each person once across units (issue 13).
+
+    A person reported by several units (归属单位 not yet chosen) is counted by the row of the unit
+    first in Annex 1 order (a readable classification first), exactly as Annex 4's 全市去重合计
+    (:mod:`coverage_xl.consolidate`), so column 3 here equals column 4 there; rows without an ID cannot
+    be matched and all count. The remark says how far it is from 合计 and why."""
+    order = {u.name: u.order for u in units}
+    p = people.assign(_order=people["unit"].map(order), _bad=people["category"].isna())
+    p = p.sort_values(["_bad", "_order"], kind="stable")
+    ids = p["match_id"].fillna("").astype(str)
+    once = p[~(ids.duplicated() & (ids != ""))]
+    scope = once[once["in_scope"]]
+    reg = scope["registered"]
+    paid = reg & scope["paid"]
+    drawing = scope["drawing"] if "drawing" in scope else pd.Series(False, index=scope.index)
+    row = pd.Series({"code": DEDUP_LABEL, "region": "", "should_cover": len(scope), "registered": int(reg.sum()),
+                     "paid": int(paid.sum()), "unregistered": len(scope) - int(reg.sum()),
+                     "drawing_unpaid": int((reg & drawing & ~scope["paid"]).sum())}, dtype=object)
+    row["payers_due"] = row["registered"] - row["drawing_unpaid"]
+    row["coverage_rate"] = rate(row["registered"], row["should_cover"])
+    row["payment_rate"] = rate(row["paid"], row["registered"] if rate_basis == RATE_REGISTERED else row["payers_due"])
+    total = annex5.loc[TOTAL_LABEL]
+    diff = {ANNEX5.col(k): int(total[k]) - int(row[k]) for k in ("should_cover", "registered", "paid", "unregistered")}
+    if not any(diff.values()):
+        row["remark"] = "无跨单位重复人员（或均已核定归属单位），与合计相同"
+    else:
+        shown = "、".join(f"第{c}列少{v}人" for c, v in diff.items() if v)
+        row["remark"] = (f"{undecided}人在两个及以上单位上报且未核定归属单位（见“重复人员”表），本行每人只计一次"
+                         f"（按附件1单位顺序在先的单位的记录）：{shown}")
+    return row
 
 
 def rate(numerator: object, denominator: object) -> float:
@@ -357,5 +402,7 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
         "signed": people[people["in_scope"] & ~people["registered"] & people["signed"]].groupby("unit").size(),
     })
     prog = build_progress(counts, as_of, milestones=milestones, units=batch.units, definition=counting.progress)
+    dedup = dedup_row(people, annex5, batch.units, rate_basis=counting.payment_rate,
+                      undecided=sum(1 for d in batch.duplicates if d.owner is None))
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
-                          counting)
+                          counting, dedup)

@@ -355,7 +355,7 @@ def make_dispatch(book: Any) -> str:
 
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.jobs.dispatch import write_dispatch
-    from coverage_xl.layout import ANNEX5, HISTORY_SHEET, PROGRESS_SHEET
+    from coverage_xl.layout import ANNEX5, DUPLICATE_INSURANCE_SHEET, HISTORY_SHEET, PROGRESS_SHEET
 
     settings = read_settings(book)
     if not settings.registrations and not settings.payments:
@@ -379,7 +379,7 @@ def make_dispatch(book: Any) -> str:
         write_dispatch(result, out)
         wb = openpyxl.load_workbook(out)
         previous = ANNEX5.sheet_name
-        for name in (ANNEX5.sheet_name, PROGRESS_SHEET, HISTORY_SHEET):
+        for name in (ANNEX5.sheet_name, PROGRESS_SHEET, HISTORY_SHEET, DUPLICATE_INSURANCE_SHEET):
             _status(book, f"正在写入“{name}”……")
             copy_sheet(wb[name], book, name, after=previous)
             previous = name

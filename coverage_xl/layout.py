@@ -249,6 +249,7 @@ HISTORY_SHEET = "调度历史"
 RESULT_SHEET = "校验结果"
 RUNLOG_SHEET = "汇总记录"
 DUPLICATES_SHEET = "重复人员"
+DUPLICATE_INSURANCE_SHEET = "重复参保"  # surveyed as 职保 (Annex 3 columns 8–10) and registered in 城乡居保
 PARAMS_SHEET = "测算参数"
 ESTIMATOR_SHEET = "测算器"
 INSTRUCTIONS_SHEET = "填表说明"

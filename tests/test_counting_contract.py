@@ -156,3 +156,160 @@ def test_the_status_vocabulary_is_a_data_file_the_bureau_can_change(world, tmp_p
     assert not facts.loc[ids[8], "registered"]  # 退休 now terminated
     assert facts.loc[ids[6], "registered"] and not facts.loc[ids[6], "drawing"]  # 待遇领取 now unknown
     assert ex.load_statuses()["领取待遇"] == ex.DRAWING
+
+
+# --------------------------------------------------------------------------- sheets, settings, progress
+
+
+def _sheet_rows(path: Path, sheet: str) -> list[list[object]]:
+    from python_calamine import CalamineWorkbook
+
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet).to_python()
+
+
+def test_annex5_sheet_carries_the_figures_and_the_counting_note_under_it(world, tmp_path):
+    from coverage_xl.jobs.dispatch import write_dispatch
+
+    survey, _, regs, pays = world
+    out = write_dispatch(run_dispatch(survey, regs, pays, AS_OF), tmp_path / "调度.xlsx")
+    rows = _sheet_rows(out, "附件5")
+    unit_row = next(r for r in rows if r[1] == UNIT.full_name)
+    assert unit_row[2:8] == [30, 19, 8, 11, pytest.approx(19 / 30), pytest.approx(8 / 17)]
+    note = next(r[0] for r in rows if isinstance(r[0], str) and r[0].startswith("口径说明"))
+    assert "应缴费人数 = 第4列 − 领取待遇且本年度未缴费人数" in note and "往年缴纳的补缴不计入" in note
+    progress = _sheet_rows(out, "进度")
+    header = next(r for r in progress if "应缴费人数" in r)
+    unit = next(r for r in progress if UNIT.name in r)
+    assert unit[header.index("应缴费人数")] == 17
+    assert any(isinstance(r[0], str) and r[0].startswith("进度口径：已登记") for r in progress)
+
+
+def test_plain_rate_note_and_the_cli_options(world, tmp_path):
+    from cliutil import cli
+
+    survey, _, regs, pays = world
+    out = tmp_path / "调度.xlsx"
+    res = cli("dispatch", "--survey", str(survey), "-r", *map(str, regs), "-p", *map(str, pays), "--as-of",
+              AS_OF.isoformat(), "-o", str(out), "--rate-basis", "registered", "--progress", "paid")
+    assert res.code == 1, res.output  # 13 units sent no survey file
+    rows = _sheet_rows(out, "附件5")
+    assert next(r for r in rows if r[1] == UNIT.full_name)[7] == pytest.approx(8 / 19)
+    assert any(isinstance(r[0], str) and "参保缴费率 = 第5列 ÷ 第4列" in r[0] for r in rows)
+    progress = _sheet_rows(out, "进度")
+    header = next(r for r in progress if "已完成数" in r)
+    assert next(r for r in progress if UNIT.name in r)[header.index("已完成数")] == 8  # paid, nobody out of scope
+    assert "进度口径" in res.output and "缴费认定依据" in res.output
+
+
+@pytest.mark.parametrize(("definition", "done"), [("registered", 19), ("paid", 8), ("signed", 21)])
+def test_progress_definition_is_the_bureaus_choice(world, tmp_path, definition, done):
+    from coverage_xl.followup import write_followup_lists
+
+    survey, ids, regs, pays = world
+    first = run_dispatch(survey, regs, pays, AS_OF)
+    lists = tmp_path / "跟进名单"
+    [path] = write_followup_lists(first, lists)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["未登记人员"]
+    header = [c.value for c in ws[3]]
+    c_id, c_result, c_signed = (header.index(h) + 1 for h in ("身份证号码", "跟进结果", "是否签订意愿书"))
+    marked = 0
+    for r in range(4, ws.max_row + 1):
+        if ws.cell(r, c_id).value in (ids[23], ids[24], ids[25]):
+            ws.cell(r, c_result, "不愿参保")
+            ws.cell(r, c_signed, "否" if ws.cell(r, c_id).value == ids[25] else "是")
+            marked += 1
+    assert marked == 3
+    wb.save(path)
+    r = run_dispatch(survey, regs, pays, AS_OF, counting=load_counting(progress=definition), signed=[lists])
+    row = r.progress.set_index("unit").loc[UNIT.name]
+    assert (int(row["done"]), int(row["signed"]), row["definition"]) == (done, 2, definition)
+    assert r.summary.signed == 2
+
+
+def test_a_share_above_100_percent_is_shown_as_it_is_and_flagged():
+    import pandas as pd
+
+    from coverage_xl.progress import OVER_FLAG, build_progress
+
+    units = default_units()
+    small = units[4]  # 漉湖芦苇场, task 1301
+    counts = pd.DataFrame({"surveyed": [1500], "in_scope": [1400], "out_of_scope": [100], "registered": [1300],
+                           "paid": [900]}, index=[small.name])
+    row = build_progress(counts, AS_OF, units=units).set_index("unit").loc[small.name]
+    assert row["done_share"] == pytest.approx(1400 / 1301) and row["flag"] == OVER_FLAG
+    assert build_progress(counts, AS_OF, units=units).set_index("unit").loc[units[0].name, "flag"] == ""
+
+
+def test_master_settings_choose_the_rate_and_the_progress_definition():
+    from coverage_xl.master import SETTING_LABELS, UNIT_HEADERS, parse_settings
+
+    rows = [[SETTING_LABELS["payment_rate"], "已登记人数"], [SETTING_LABELS["progress"], "已缴费"], list(UNIT_HEADERS)]
+    counting = parse_settings(rows).counting()
+    assert (counting.payment_rate, counting.progress) == ("registered", "paid")
+    assert parse_settings([list(UNIT_HEADERS)]).counting() == load_counting()
+
+
+def test_notices_print_the_progress_definition(world):
+    from coverage_xl.notices.context import bulletin_context
+
+    survey, _, regs, pays = world
+    r = run_dispatch(survey, regs, pays, AS_OF, counting=load_counting(progress="paid"))
+    ctx = bulletin_context(r.annex5, r.progress, AS_OF)
+    assert ctx["progress_basis"] == "已缴费" and "已缴费的人数" in ctx["progress_note"]
+
+
+# --------------------------------------------------------------------------- duplicates in the totals, 重复参保
+
+
+@pytest.fixture(scope="module")
+def two_units(tmp_path_factory):
+    import copy
+
+    tmp = tmp_path_factory.mktemp("dup")
+    u0, u1 = default_units()[0], default_units()[1]
+    taken: set[str] = set()
+    p0 = [p for p in make_people(u0, 60, seed=3, taken=taken) if p.category == "in_scope"][:5]
+    pool = make_people(u1, 80, seed=4, taken=taken)
+    p1 = [p for p in pool if p.category == "in_scope"][:4]
+    worker = next(p for p in pool if p.category == "prov_enterprise")
+    shared = copy.deepcopy(p0[0])
+    shared.values["region"] = u1.name
+    survey = tmp / "survey"
+    write_unit_workbook(survey / f"{u0.name}_摸底明细表.xlsx", u0, p0)
+    write_unit_workbook(survey / f"{u1.name}_摸底明细表.xlsx", u1, [*p1, shared, worker])
+    ids = {"shared": p0[0].values["id"], "drawing": p0[1].values["id"], "worker": worker.values["id"]}
+    reg = _csv(tmp / "登记.csv", [["公民身份号码", "参保状态"], [ids["shared"], "正常参保"], [ids["drawing"], "待遇领取"],
+                                  [ids["worker"], "正常参保"]], "utf-8")
+    pay = _csv(tmp / "缴费.csv", [["身份证号码", "缴费年度", "缴费金额"], [ids["shared"], 2020, 200]], "gbk")
+    return survey, [reg], [pay], (u0, u1), ids
+
+
+def test_dedup_row_counts_each_person_once_and_explains_the_difference(two_units, tmp_path):
+    from coverage_xl.jobs.dispatch import write_dispatch
+
+    survey, regs, pays, (u0, u1), ids = two_units
+    r = run_dispatch(survey, regs, pays, AS_OF)
+    total = r.annex5.loc["合计"]
+    keys = ("should_cover", "registered", "paid", "unregistered", "payers_due")
+    assert [int(total[k]) for k in keys] == [10, 3, 2, 7, 2]
+    assert [int(r.dedup[k]) for k in keys] == [9, 2, 1, 7, 1]
+    assert r.dedup["payment_rate"] == pytest.approx(1.0) and total["payment_rate"] == pytest.approx(1.0)
+    assert "第3列少1人、第4列少1人、第5列少1人" in r.dedup["remark"]
+    out = write_dispatch(r, tmp_path / "调度.xlsx")
+    rows = _sheet_rows(out, "附件5")
+    at = [i for i, row in enumerate(rows) if row[0] in ("合计", "全市去重合计")]
+    assert [rows[i][0] for i in at] == ["合计", "全市去重合计"] and at[1] == at[0] + 1
+    assert rows[at[1]][2:6] == [9, 2, 1, 7] and "未核定归属单位" in rows[at[1]][8]
+    dup = _sheet_rows(out, "重复参保")
+    header = next(row for row in dup if "身份证号码" in row)
+    listed = [row for row in dup[dup.index(header) + 1:] if row[0] != ""]
+    assert [row[header.index("身份证号码")] for row in listed] == [ids["worker"]]
+    assert listed[0][header.index("单位")] == u1.name and listed[0][header.index("摸底类别")] == "已参加省内企业职保"
+
+
+def test_no_duplicates_makes_the_dedup_row_equal_to_the_total(world):
+    survey, _, regs, pays = world
+    r = run_dispatch(survey, regs, pays, AS_OF)
+    assert [int(r.dedup[k]) for k in ("should_cover", "registered", "paid")] == [30, 19, 8]
+    assert r.dedup["remark"].endswith("与合计相同")

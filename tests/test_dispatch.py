@@ -356,7 +356,7 @@ def test_cli_takes_several_paths_per_option_and_masks_ids(world, tmp_path):
     assert "调度表" in run.output and "登记导出中不在摸底表的人数" in run.output
     assert not any(s in run.output for s in world.strangers)  # IDs only masked
     assert any(s[:6] + "********" + s[-4:] in run.output for s in world.strangers)
-    assert CalamineWorkbook.from_path(str(out)).sheet_names == ["附件5", "进度", "调度历史"]
+    assert CalamineWorkbook.from_path(str(out)).sheet_names == ["附件5", "进度", "调度历史", "重复参保"]
     assert len(list((tmp_path / "lists").glob("*.xlsx"))) == 14
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from copy import copy
 
 import pandas as pd
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coverage_xl.consolidate import DEDUP_LABEL
 from coverage_xl.layout import ANNEX5, TOTAL_LABEL
 from coverage_xl.sheets.frame import CENTER, style_body, write_frame
 from coverage_xl.units import CITY_NAME
@@ -42,15 +44,21 @@ PAID_NOTE = ("第4列为参保状态不是“终止参保/注销”的已登记�
 
 
 def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = None, reporter: str = "",
-                 contact: str = "", unit_text: str | None = None, rate_note: str = "") -> tuple[int, int]:
-    """Draw the sheet and, under it, the 口径说明 (which rules made columns 4, 5 and 8: ``rate_note``
-    is :attr:`coverage_xl.counting.Counting.rate_note`); returns (first data row, 合计 row)."""
+                 contact: str = "", unit_text: str | None = None, rate_note: str = "",
+                 dedup: pd.Series | None = None) -> tuple[int, int]:
+    """Draw the sheet: unit rows, 合计 (their sum), the 全市去重合计 row ``dedup`` (each person once,
+    its 备注 explaining the difference) and, under it, the 口径说明 (which rules made columns 4, 5 and
+    8: ``rate_note`` is :attr:`coverage_xl.counting.Counting.rate_note`); returns (first data row,
+    合计 row)."""
     first = write_frame(ws, ANNEX5, unit_text=BUREAU if unit_text is None else unit_text, reporter=reporter,
                         contact=contact, day=day, unit_label=UNIT_LABEL)
     r = first
     keys = ANNEX5.keys
-    for _, row in annex5.iterrows():
-        is_total = row["code"] == TOTAL_LABEL
+    rows = [row for _, row in annex5.iterrows()]
+    if dedup is not None:
+        rows.append(dedup)
+    for row in rows:
+        is_total = row["code"] in (TOTAL_LABEL, DEDUP_LABEL)
         for n, key in enumerate(keys, start=1):
             v = _value(row[key])
             if v is None or v == "":
@@ -66,12 +74,17 @@ def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = N
             ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
             ws.cell(r, 1).alignment = CENTER
         r += 1
-    total_row = r - 1
-    style_body(ws, first, total_row, ANNEX5.width, total_row=total_row)
-    for row in range(first, total_row + 1):
+    last_row = r - 1
+    total_row = last_row - (dedup is not None)
+    style_body(ws, first, last_row, ANNEX5.width, total_row=total_row)
+    if dedup is not None:
+        for c in range(1, ANNEX5.width + 1):
+            ws.cell(last_row, c).font = copy(ws.cell(total_row, c).font)
+        ws.row_dimensions[last_row].height = 45
+    for row in range(first, last_row + 1):
         ws.cell(row, 1).alignment = CENTER
         ws.cell(row, ANNEX5.col("remark")).alignment = Alignment(wrap_text=True, vertical="center")
-    note = total_row + 2
+    note = last_row + 2
     ws.cell(note, 1, NOTE_PREFIX + PAID_NOTE + rate_note).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=note, start_column=1, end_row=note, end_column=ANNEX5.width)
     ws.row_dimensions[note].height = 48
