@@ -20,6 +20,17 @@ class Severity(StrEnum):
     def label(self) -> str:
         return {"error": "错误", "warning": "警告", "info": "提示"}[self.value]
 
+    @property
+    def rank(self) -> int:
+        """0 for the worst: a cell with several findings is marked by the one of lowest rank."""
+        return {"error": 0, "warning": 1, "info": 2}[self.value]
+
+    @property
+    def fill(self) -> str:
+        """The RGB fill of a marked cell (Excel's own red / yellow / blue highlight styles): the
+        annotated copy, the Excel button and the templates' conditional formats all use it."""
+        return {"error": "FFC7CE", "warning": "FFEB9C", "info": "DDEBF7"}[self.value]
+
 
 @dataclass(frozen=True)
 class Rule:

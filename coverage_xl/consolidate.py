@@ -48,6 +48,7 @@ from coverage_xl.layout import (
 from coverage_xl.mask import mask_id
 from coverage_xl.survey import FileRecord, SurveyBatch
 from coverage_xl.units import Unit, find_unit
+from coverage_xl.values import plain
 
 NOT_SUBMITTED = "未报送"
 DEDUP_LABEL = "全市去重合计"
@@ -151,7 +152,7 @@ class Annex4Result:
 
     def rows(self) -> list[list[Any]]:
         """The table as sheet rows (plain Python values, blanks as None), 合计 last."""
-        return [[_plain(v) for v in rec] for rec in self.table.itertuples(index=False)]
+        return [[plain(v) for v in rec] for rec in self.table.itertuples(index=False)]
 
     def as_dict(self, *, masked: bool = True) -> dict[str, Any]:
         """The run as JSON-ready data: per-unit counts, findings counts, duplicates, problems."""
@@ -231,15 +232,6 @@ class Annex4Result:
             f"核对（合计行）：第6列 = 第7列 + 第8列 + 第9列：{v['employee_subtotal']} = "
             + " + ".join(str(v[k]) for k in EMPLOYEE_PENSION_REASONS),
         ]
-
-
-def _plain(v: Any) -> Any:
-    """A cell value for openpyxl/JSON: pandas NA -> None, numpy integers -> int."""
-    if v is None or v is pd.NA or (isinstance(v, float) and pd.isna(v)):
-        return None
-    if hasattr(v, "item"):
-        return v.item()
-    return v
 
 
 def _status(batch: SurveyBatch) -> dict[str, UnitStatus]:

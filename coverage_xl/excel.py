@@ -34,7 +34,6 @@ from coverage_xl.errors import CoverageError, InputError
 from coverage_xl.master import HELP_SHEET, RESULT_SHEET, SETTINGS_SHEET, Settings, parse_settings
 
 TITLE = "城乡居保"
-FILLS = {"error": "#FFC7CE", "warning": "#FFEB9C", "info": "#DDEBF7"}
 MAX_MARKED = 3000  # cells coloured and noted per run; the 校验结果 sheet lists everything
 LOG_NAME = "coverage-xl-excel.log"
 _NUMERIC_TEXT = re.compile(r"^\s*[-+]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?%?\s*$")
@@ -276,7 +275,6 @@ def validate_current(book: Any) -> str:
     report = checked.report
     _status(book, "正在标注有问题的单元格……")
     _clear_marks(book, sheet)
-    severity = {"error": 0, "warning": 1, "info": 2}
     cells: dict[str, list[Any]] = {}
     for f in report.findings:
         if f.cell and f.sheet == sheet.name:
@@ -284,9 +282,9 @@ def validate_current(book: Any) -> str:
     for n, (ref, found) in enumerate(cells.items()):
         if n >= MAX_MARKED:
             break
-        worst = min(found, key=lambda f: severity[f.severity.value])
+        worst = min(found, key=lambda f: f.severity.rank)
         cell = sheet.range(ref)
-        cell.color = FILLS[worst.severity.value]
+        cell.color = "#" + worst.severity.fill
         _set_note(cell, "\n".join(f"[{f.severity.label}] {f.code}：{f.message(masked=False)}" for f in found))
     _write_results(book, [report])
     sheet.activate()
@@ -356,6 +354,7 @@ def make_dispatch(book: Any) -> str:
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.jobs.dispatch import write_dispatch
     from coverage_xl.layout import ANNEX5, DUPLICATE_INSURANCE_SHEET, HISTORY_SHEET, PROGRESS_SHEET
+    from coverage_xl.progress import LAGGING
 
     settings = read_settings(book)
     if not settings.registrations and not settings.payments:
@@ -389,7 +388,7 @@ def make_dispatch(book: Any) -> str:
     lines = [f"调度表已生成（统计日期 {as_of:%Y-%m-%d}，缴费年度 {s.campaign_year}）。",
              f"全市应覆盖 {int(total['should_cover']):,} 人，已登记 {int(total['registered']):,} 人，"
              f"已缴费 {int(total['paid']):,} 人。"]
-    lag = result.progress[result.progress["status"] == "滞后"]["unit"].tolist() if "status" in result.progress else []
+    lag = result.progress[result.progress["status"] == LAGGING]["unit"].tolist() if "status" in result.progress else []
     if lag:
         lines.append("进度滞后：" + "、".join(lag))
     lines += [f"无法使用：{p}" for p in s.problems]

@@ -15,7 +15,6 @@ from coverage_xl.findings import FileReport, Finding, Report
 from coverage_xl.layout import RESULT_SHEET
 
 RESULT_HEADERS = ("文件", "工作表", "行", "列", "单元格", "字段", "代码", "级别", "内容", "问题及修改方法")
-FILLS = {Severity.ERROR: "FFC7CE", Severity.WARNING: "FFEB9C", Severity.INFO: "DDEBF7"}
 MAX_LISTED = 200  # findings listed per file in the text summary; the rest are counted
 
 
@@ -111,18 +110,17 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
     else:
         wb = _rebuild_from_values(source)
     worst: dict[tuple[str, int, int], Finding] = {}
-    order = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
     notes: dict[tuple[str, int, int], list[str]] = {}
     for f in report.findings:
         if f.sheet is None or f.row is None or f.column is None or f.sheet not in wb.sheetnames:
             continue
         key = (f.sheet, f.row, f.column)
         notes.setdefault(key, []).append(f"[{f.severity.label}] {f.code}：{f.message(masked=False)}")
-        if key not in worst or order[f.severity] < order[worst[key].severity]:
+        if key not in worst or f.severity.rank < worst[key].severity.rank:
             worst[key] = f
     for (sheet, row, col), f in worst.items():
         cell = wb[sheet].cell(row, col)
-        cell.fill = PatternFill("solid", fgColor=FILLS[f.severity])
+        cell.fill = PatternFill("solid", fgColor=f.severity.fill)
         comment = Comment("\n".join(notes[(sheet, row, col)]), "coverage-xl")
         comment.width, comment.height = 320, 140
         cell.comment = comment

@@ -49,6 +49,31 @@ class Tick(Enum):
     TEXT = "text"  # something that is not a tick mark
 
 
+def plain(value: object) -> object:
+    """A pandas/numpy value as the plain Python value a cell, JSON or a template takes: missing (None,
+    NaN, ``pd.NA``, ``NaT``) → None, numpy numbers → int/float, a pandas Timestamp → its date.
+    pandas is only touched when the value comes from it, so this module does not import it.
+
+    >>> import numpy as np, pandas as pd
+    >>> [plain(v) for v in (np.int64(3), np.float64("nan"), pd.NA, pd.Timestamp("2020-09-30"), "x", 1.5)]
+    [3, None, None, datetime.date(2020, 9, 30), 'x', 1.5]
+    """
+    if value is None:
+        return None
+    if value.__class__.__module__.startswith(("pandas", "numpy")):
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
+        if isinstance(value, pd.Timestamp):
+            return value.date()
+        if hasattr(value, "item"):
+            value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
 def parse_tick(value: object) -> Tick:
     """√ ✓ ✔ are ticks; blank is empty; anything else is TEXT (a finding unless column 17)."""
     s = clean_text(value)

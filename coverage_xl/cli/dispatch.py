@@ -21,6 +21,7 @@ from coverage_xl.cli.common import (
 )
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.mask import mask_id
+from coverage_xl.progress import LAGGING
 
 MULTI_OPTIONS = ("--registrations", "-r", "--payments", "-p")
 STAGES = {"survey": "读取摸底表", "registration": "读取登记导出", "payment": "读取缴费导出"}
@@ -112,7 +113,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         table.add_row(
             str(name), *(_count(row[k]) for k in ("should_cover", "registered", "paid", "unregistered")), _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
             _pct(p["done_share"]) if p is not None else "",
-            ("[red]" + p["status"] + "[/]" if p["status"] == "滞后" else p["status"]) if p is not None else "",
+            ("[red]" + p["status"] + "[/]" if p["status"] == LAGGING else p["status"]) if p is not None else "",
             str(p["rank"]) if p is not None else "", style="bold" if name == TOTAL_LABEL else None)
     console.print(table)
     info = Table(title="数据比对情况", show_header=False)

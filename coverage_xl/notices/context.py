@@ -26,6 +26,7 @@ from coverage_xl.notices.render import fmt_int, fmt_pct
 from coverage_xl.progress import LAGGING, ON_TRACK
 from coverage_xl.sheets.frame import chinese_date as _chinese_date
 from coverage_xl.units import CITY_NAME, Unit, default_units
+from coverage_xl.values import plain
 
 ISSUER = "沅江市人力资源和社会保障局"
 """Who signs the bulletins and notices (the bureau that issued 沅人社发〔2020〕44号)."""
@@ -59,15 +60,6 @@ def common_context(as_of: dt.date) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------------- unit figures
-
-def _num(v: Any) -> Any:
-    """pandas/numpy scalars and NaN to plain Python (None for missing)."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    return None if isinstance(v, float) and math.isnan(v) else v
-
 
 def _unit_name(text: Any, units: Sequence[Unit]) -> str:
     s = str(text or "")
@@ -103,19 +95,19 @@ def unit_figures(annex5: pd.DataFrame, progress: pd.DataFrame, *,
         name = index if index in by_name else _unit_name(rec.get("region") or rec.get("code"), units)
         unit = by_name.get(name)
         p = prog.get(name, {})
-        row = {k: _num(rec.get(k)) for k in ANNEX5_FIGURES}
-        row.update({k: _num(p.get(k)) for k in PROGRESS_FIGURES})
+        row = {k: plain(rec.get(k)) for k in ANNEX5_FIGURES}
+        row.update({k: plain(p.get(k)) for k in PROGRESS_FIGURES})
         row.update(name=name, full_name=unit.full_name if unit else name,
                    code=str(rec.get("code") or (unit.code if unit else "")),
                    order=unit.order if unit else len(rows) + 1,
-                   status=str(p.get("status") or ""), progress_rank=_num(p.get("rank")))
+                   status=str(p.get("status") or ""), progress_rank=plain(p.get("rank")))
         rows.append(row)
     rows.sort(key=lambda r: r["order"])
     if total is None:  # dispatch always writes 合计; tolerate a frame without it
         total = {k: sum(r[k] or 0 for r in rows) for k in ("should_cover", "registered", "paid", "unregistered")}
         total["coverage_rate"] = total["registered"] / total["should_cover"] if total["should_cover"] else None
         total["payment_rate"] = total["paid"] / total["registered"] if total["registered"] else None
-    city = {k: _num(total.get(k)) for k in ANNEX5_FIGURES}
+    city = {k: plain(total.get(k)) for k in ANNEX5_FIGURES}
     city["task"] = sum(r["task"] or 0 for r in rows)
     city["done"] = sum(r["done"] or 0 for r in rows)
     city["done_share"] = city["done"] / city["task"] if city["task"] else None

@@ -8,7 +8,6 @@ a rate with a zero denominator is an empty cell.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from copy import copy
 
 import pandas as pd
@@ -19,6 +18,7 @@ from coverage_xl.consolidate import DEDUP_LABEL
 from coverage_xl.layout import ANNEX5, TOTAL_LABEL
 from coverage_xl.sheets.frame import CENTER, style_body, write_frame
 from coverage_xl.units import CITY_NAME
+from coverage_xl.values import plain
 
 RATE_FORMAT = "0.00%"
 COUNT_FORMAT = "#,##0"
@@ -26,16 +26,6 @@ RATE_KEYS = ("coverage_rate", "payment_rate")
 COUNT_KEYS = ("should_cover", "registered", "paid", "unregistered")
 BUREAU = f"{CITY_NAME}人力资源和社会保障局"
 UNIT_LABEL = "单位：人"
-
-
-def _value(v: object) -> object:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if hasattr(v, "item"):  # numpy scalar → Python
-        return v.item()
-    return v
 
 
 NOTE_PREFIX = "口径说明："
@@ -60,7 +50,7 @@ def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = N
     for row in rows:
         is_total = row["code"] in (TOTAL_LABEL, DEDUP_LABEL)
         for n, key in enumerate(keys, start=1):
-            v = _value(row[key])
+            v = plain(row[key])
             if v is None or v == "":
                 continue
             c = ws.cell(r, n, v)

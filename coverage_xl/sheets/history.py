@@ -8,8 +8,6 @@ The charts read small helper tables to the right of the history, rebuilt on ever
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
@@ -27,6 +25,7 @@ from coverage_xl.sheets.frame import (
     setup_print,
     stamp,
 )
+from coverage_xl.values import plain
 
 TITLE = "沅江市城乡居保全覆盖调度历史（一周一调度）"
 # key -> (width, number format); HISTORY_COLUMNS: (key, Chinese header, width, number format)
@@ -41,18 +40,6 @@ HISTORY_COLUMNS: tuple[tuple[str, str, float, str | None], ...] = tuple(
 HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1
 SIDE_COL = len(HISTORY_COLUMNS) + 2  # helper tables for the charts start here (one blank column between)
-
-
-def _cell_value(v: object) -> object:
-    if v is None or v is pd.NA:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    if hasattr(v, "item"):
-        return v.item()
-    return v
 
 
 def _city_series(history: pd.DataFrame) -> list[tuple[str, float | None, float | None]]:
@@ -83,7 +70,7 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
     r = FIRST_ROW
     for rec in history.itertuples(index=False):
         for n, (key, _, _, fmt) in enumerate(HISTORY_COLUMNS, start=1):
-            c = ws.cell(r, n, _cell_value(getattr(rec, key)))
+            c = ws.cell(r, n, plain(getattr(rec, key)))
             stamp(c, font=BODY_FONT, border=BORDER)
             if fmt:
                 c.number_format = fmt
@@ -128,8 +115,8 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
         ws.column_dimensions[get_column_letter(c1 + i)].width = 12
     for k, rec in enumerate(latest.itertuples(index=False), start=FIRST_ROW):
         ws.cell(k, c1, rec.unit)
-        ws.cell(k, c1 + 1, _cell_value(rec.coverage_rate)).number_format = "0.00%"
-        ws.cell(k, c1 + 2, _cell_value(rec.done_share)).number_format = "0.00%"
+        ws.cell(k, c1 + 1, plain(rec.coverage_rate)).number_format = "0.00%"
+        ws.cell(k, c1 + 2, plain(rec.done_share)).number_format = "0.00%"
         ws.cell(k, c1 + 3, ms.share if ms else None).number_format = "0%"
     last = HEADER_ROW + len(latest)
     bar = BarChart()

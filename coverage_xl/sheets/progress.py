@@ -4,7 +4,6 @@ laggards (滞后) highlighted, then a 合计 row. Values, not formulas (see shee
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -24,6 +23,7 @@ from coverage_xl.sheets.frame import (
     chinese_date,
     setup_print,
 )
+from coverage_xl.values import plain
 
 TITLE = "沅江市城乡居民养老保险全覆盖任务进度表"
 # (column key, width, number format)
@@ -38,16 +38,6 @@ OVER_FILL = PatternFill("solid", fgColor="FFE699")
 LAG_FILL = PatternFill("solid", fgColor="F8CBAD")
 LAG_FONT = Font(name=BODY_FONT.name, size=10, bold=True, color="C00000")
 FIRST_DATA_ROW = 5
-
-
-def _v(v: object) -> object:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return None
-    if hasattr(v, "item"):
-        return v.item()
-    if isinstance(v, pd.Timestamp):
-        return v.date()
-    return v
 
 
 def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
@@ -82,7 +72,7 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     for _, row in progress.sort_values("order").iterrows():
         lagging = row["status"] == LAGGING
         for n, (key, _, fmt) in enumerate(SHEET_COLUMNS, start=1):
-            c = ws.cell(r, n, _v(row[key]))
+            c = ws.cell(r, n, plain(row[key]))
             c.border, c.font = BORDER, LAG_FONT if lagging and key == "status" else BODY_FONT
             c.alignment = CENTER
             if fmt:

@@ -24,13 +24,14 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from coverage_xl.codes import Severity
 from coverage_xl.layout import ANNEX3, IN_SCOPE, REASON_KEYS
 
 TICK = "√"
 WILLING_CHOICES = ("是", "否")
-RED_FILL = PatternFill("solid", fgColor="FFC7CE", bgColor="FFC7CE")
+RED_FILL = PatternFill("solid", fgColor=Severity.ERROR.fill, bgColor=Severity.ERROR.fill)
 RED_FONT = Font(color="9C0006")
-YELLOW_FILL = PatternFill("solid", fgColor="FFEB9C", bgColor="FFEB9C")
+YELLOW_FILL = PatternFill("solid", fgColor=Severity.WARNING.fill, bgColor=Severity.WARNING.fill)
 YELLOW_FONT = Font(color="9C5700")
 TEXT_FORMAT = "@"
 UNLOCKED = Protection(locked=False)
