@@ -12,7 +12,10 @@ model is the national one of 国发〔2014〕8号, with every figure a parameter
 
 Conventions (documented in docs/estimate.md and proved by tests):
 
-- Ages count by calendar year: a person born in 1965 is "55" throughout 2020.
+- Contribution years count by calendar year: a person born in 1965 has 2020 … 2024 left. Ages a
+  resident reads are counted to the day: the enrolment age (16 from the 16th birthday, on the letter's
+  as-of date) and the wording for someone who turns 60 during the start year ("将于2020年12月年满60周岁",
+  never "已满60周岁" while they are 59).
 - Yearly contributions cover the calendar years ``start_year`` … ``birth_year + 59``: the year of the
   60th birthday is not a contribution year. So ``years_to_60 = birth_year + 60 - start_year``.
 - The account earns interest at year end on the previous balance; a year's contribution earns interest
@@ -42,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from coverage_xl.errors import InputError, ParameterError
+from coverage_xl.idcard import age_on
 from coverage_xl.layout import PARAMS_SHEET
 from coverage_xl.values import parse_birth_month
 
@@ -53,7 +57,8 @@ MIN_YEARS = 15
 and the threshold beyond which the long-contribution extra counts."""
 
 MIN_ENROL_AGE = 16
-"""Residents may enrol from 16 (国发〔2014〕8号: 年满16周岁，不含在校学生)."""
+"""Residents may enrol from 16 (国发〔2014〕8号: 年满16周岁，不含在校学生), counted in whole years to the
+day: from the 16th birthday on."""
 
 DEFAULT_PARAMS_PATH = Path(__file__).parent / "data" / "estimate_params.toml"
 
@@ -163,6 +168,14 @@ class Params:
 
 PENDING_PREFIX = "参数待市局填写："
 PENDING_SUFFIX = "（测算中按0计算，结果偏低）。"
+
+
+def incomplete_message(params: Params) -> str:
+    """Why resident letters are withheld while parameters are blank, naming each one (Chinese)."""
+    names = "、".join(p.label for p in params.pending)
+    return (f"待遇测算告知书未生成：测算参数“{params.name}”中以下参数待市局填写：{names}。"
+            "按0计算会低估居民的养老金。请在测算参数文件（--params）或总表“测算参数”表中填写后重新生成；"
+            "确需先行发放的，加 --allow-incomplete（每页注明参数待填写、结果偏低）。")
 
 
 def floor_message(label: str) -> str:
@@ -318,6 +331,18 @@ def cached_params(path: str | None) -> Params:
 # Inputs
 # --------------------------------------------------------------------------------------------
 
+def _birthday(born: _dt.date, years: int) -> _dt.date:
+    """The ``years``-th birthday (29 February → 1 March in a common year)."""
+    try:
+        return born.replace(year=born.year + years)
+    except ValueError:
+        return _dt.date(born.year + years, 3, 1)
+
+
+def _cn_date(day: _dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def parse_birth(value: Any) -> _dt.date:
     """Birth year-month from what a clerk types: ``1965-03``, ``1965.3``, ``196503``, ``1965年3月``,
     a date, or an Excel date serial — read by the one 出生年月 parser, :func:`values.parse_birth_month`.
@@ -378,15 +403,21 @@ def estimate(
     params: Params | None = None,
     *,
     support: float = 0.0,
+    as_of: _dt.date | None = None,
 ) -> Estimate:
     """Estimate the pension of a person born in ``birth`` who enrols in ``start_year`` at ``tier``.
 
     ``support`` is a yearly collective subsidy or 代缴 amount credited to the account besides the
     person's own payment (it does not count as the person's own contribution). ``start_year``
-    defaults to the current year. Raises InputError for a birth month, tier or year that cannot be used.
+    defaults to the current year. ``as_of`` is the day the estimate is made (a letter's as-of date);
+    the enrolment age is counted on it in whole years to the day — 16 from the 16th birthday — or,
+    without it or for a later start year, on the last day of the start year. A full birth date (a
+    ``date``) is used to the day; a year-month counts from the first of the month. Raises
+    InputError for a birth month, tier or year that cannot be used.
     """
     params = params or cached_params(None)
     born = parse_birth(birth)
+    born_day = birth.date() if isinstance(birth, _dt.datetime) else birth if isinstance(birth, _dt.date) else born
     start = _dt.date.today().year if start_year is None else start_year
     if isinstance(start, bool) or not isinstance(start, int) or not 1990 <= start <= 2100:
         raise InputError(f"开始缴费年份“{start_year}”无效，请填写四位年份，例如 2020。")
@@ -397,11 +428,21 @@ def estimate(
         raise InputError(f"缴费档次“{tier}”不在参数所列档次之中，请从以下档次中选择（元/年）：{tiers}。")
     if not _is_number(support) or support < 0:
         raise InputError(f"集体补助或代缴金额“{support}”无效，应为不小于0的数字（元/年）。")
-    age_at_start = start - born.year
-    if age_at_start < MIN_ENROL_AGE:
+    enrol_day = as_of if as_of is not None and as_of.year == start else _dt.date(start, 12, 31)
+    if age_on(born_day, enrol_day) < MIN_ENROL_AGE:
+        sixteen = _birthday(born_day, MIN_ENROL_AGE)
         raise InputError(
-            f"出生于{born.year}年{born.month}月的居民在{start}年未满{MIN_ENROL_AGE}周岁，还不能参保缴费。"
+            f"出生于{born.year}年{born.month}月的居民截至{_cn_date(enrol_day)}未满{MIN_ENROL_AGE}周岁"
+            f"（{_cn_date(sixteen)}年满{MIN_ENROL_AGE}周岁），还不能参保缴费。"
         )
+    sixty = _birthday(born_day, PENSION_AGE)
+    turning60 = start - born.year == PENSION_AGE  # 59 for part of the start year: not yet 已满60周岁
+    if turning60 and as_of is not None and as_of >= sixty:
+        sixty_text = f"已于{sixty.year}年{sixty.month}月年满60周岁"
+    elif turning60:
+        sixty_text = f"将于{sixty.year}年{sixty.month}月年满60周岁"
+    else:
+        sixty_text = "已满60周岁"
 
     years_to_60 = max(0, born.year + PENSION_AGE - start)
     subsidy = params.subsidy_for(tier)
@@ -418,14 +459,15 @@ def estimate(
         branch = "over60"
         catch_up_years = MIN_YEARS if params["over60_catch_up"].value else 0
         if catch_up_years:
+            after = "年满60周岁且补缴后的次月" if turning60 else "补缴后的次月"
             notes.append(
-                f"已满60周岁，不能再按年缴费；一次性补缴{MIN_YEARS}年（按{tier}元档，共{MIN_YEARS * tier}元）"
-                "后可从次月起按月领取养老金。"
+                f"{sixty_text}，不能再按年缴满{MIN_YEARS}年；一次性补缴{MIN_YEARS}年（按{tier}元档，共{MIN_YEARS * tier}元）"
+                f"后可从{after}起按月领取养老金。"
             )
         else:
-            notes.append("按所用参数，已满60周岁人员不能一次性补缴，无法测算按月待遇，请咨询社保经办机构。")
+            notes.append(f"{sixty_text}；按所用参数，60周岁及以上人员不能一次性补缴，无法测算按月待遇，请咨询社保经办机构。")
     if catch_up_years and not params["catch_up_subsidy"].value:
-        notes.append("补缴部分不享受政府缴费补贴。")
+        notes.append("按所用参数，补缴部分不享受政府缴费补贴（地方规定，待市局确认）。")
 
     rate = params.number("interest_rate")
     yearly_credit = tier + subsidy + support
@@ -449,10 +491,12 @@ def estimate(
         monthly = basic + personal
         recover = own_total / (monthly * 12) if monthly > 0 else None
 
-    if branch == "over60":
+    first_month = _dt.date(born.year + PENSION_AGE + born.month // 12, born.month % 12 + 1, 1)
+    if branch == "over60" and turning60:
+        first = f"补缴后次月（最早{first_month.year}-{first_month.month:02d}）"
+    elif branch == "over60":
         first = "补缴后次月"
     else:
-        first_month = _dt.date(born.year + PENSION_AGE + born.month // 12, born.month % 12 + 1, 1)
         first = f"{first_month.year}-{first_month.month:02d}"
 
     return Estimate(
@@ -461,7 +505,8 @@ def estimate(
         start_year=start,
         support=float(support),
         branch=branch,
-        branch_label=BRANCH_LABELS[branch],
+        branch_label=(f"{sixty.year}年{sixty.month}月年满60周岁，可一次性补缴15年后按月领取" if turning60
+                      and branch == "over60" else BRANCH_LABELS[branch]),
         years_to_60=years_to_60,
         catch_up_years=catch_up_years,
         catch_up_cost=float(catch_up_years * tier),

@@ -440,12 +440,18 @@ def make_notices(book: Any) -> str:
     settings = read_settings(book)
     as_of = settings.as_of or dt.date.today()
     out = settings.notices_dir or book_folder(book) / "通报"
+    from coverage_xl.layout import PARAMS_SHEET
+
+    saved = Path(str(getattr(book, "fullname", "")))
+    params = saved if PARAMS_SHEET in sheet_names(book) and saved.suffix.lower() in (".xlsx", ".xlsm") \
+        and saved.is_file() else None  # the master's own 测算参数 (as last saved)
     run = render_notices(["all"], settings.survey_paths(), settings.registrations, settings.payments, as_of,
                          out_dir=out, progress=lambda label, n, total: _status(book, f"{label}（{n}/{total}）"),
-                         counting=settings.counting())
+                         counting=settings.counting(), params=params)
     lines = [f"已生成 {len(run.files)} 个文件，保存在：{out}"]
     lines += run.notes
     lines += [f"注意：{w}" for w in run.warnings]
+    lines += [f"未生成：{w}" for w in run.refused]
     return "\n".join(lines)
 
 

@@ -56,7 +56,8 @@ def build_world(root: Path, survey: Path, *, seed: int = 6) -> World:
                   encoding="utf-8")
     out = root / "通报"
     result = run_dispatch(first.batch, [reg], [pay], AS_OF, milestones=ms)
-    run = render_notices(["all"], first.batch, [reg], [pay], AS_OF, out_dir=out, dispatch=result)
+    run = render_notices(["all"], first.batch, [reg], [pay], AS_OF, out_dir=out, dispatch=result,
+                         allow_incomplete=True)  # the packaged parameters leave local figures blank
     book = write_dispatch(result, root / "调度表.xlsx")
     return World(survey, reg, pay, ms, result, run, out, book)
 

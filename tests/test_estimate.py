@@ -347,3 +347,67 @@ def test_yes_no_words_are_accepted_for_switches(tmp_path):
     data = default_data()
     data["catch_up_subsidy"]["value"] = "是"
     assert load_params(write_params(tmp_path, data))["catch_up_subsidy"].value is True
+
+
+# ---------------------------------------------------------------------------------------------
+# issue 13: wording for someone 59 in the start year, enrolment age to the day, citations
+# ---------------------------------------------------------------------------------------------
+
+
+def _said(e) -> str:
+    return " ".join([e.branch_label, *e.notes, e.first_pension_month])
+
+
+def test_someone_turning_60_in_the_start_year_is_not_called_already_60():
+    later = estimate(dt.date(1960, 12, 5), 300, 2020, as_of=dt.date(2020, 9, 30))
+    assert later.branch == "over60" and "已满60周岁" not in _said(later)
+    assert later.branch_label == "2020年12月年满60周岁，可一次性补缴15年后按月领取"
+    assert later.notes[0] == ("将于2020年12月年满60周岁，不能再按年缴满15年；一次性补缴15年（按300元档，共4500元）"
+                              "后可从年满60周岁且补缴后的次月起按月领取养老金。")
+    assert later.first_pension_month == "补缴后次月（最早2021-01）"
+    passed = estimate(dt.date(1960, 3, 5), 300, 2020, as_of=dt.date(2020, 9, 30))
+    assert passed.notes[0].startswith("已于2020年3月年满60周岁，不能再按年缴满15年")
+    month_only = estimate("1960-12", 300, 2020)
+    assert month_only.notes[0].startswith("将于2020年12月年满60周岁") and "已满60周岁" not in _said(month_only)
+    older = estimate("1959-12", 300, 2020)
+    assert older.branch_label == "已满60周岁，可一次性补缴15年后按月领取" and older.notes[0].startswith("已满60周岁")
+    assert older.first_pension_month == "补缴后次月"
+
+
+def test_enrolment_age_is_counted_in_whole_years_to_the_16th_birthday():
+    day = dt.date(2020, 9, 30)
+    assert estimate(dt.date(2004, 9, 30), 100, 2020, as_of=day).years_to_60 == 44  # 16 on the day itself
+    with pytest.raises(InputError) as exc:
+        estimate(dt.date(2004, 10, 1), 100, 2020, as_of=day)
+    assert str(exc.value) == ("出生于2004年10月的居民截至2020年9月30日未满16周岁（2020年10月1日年满16周岁），"
+                              "还不能参保缴费。")
+    # without an as-of date (a start year only) the 16th birthday must fall within the start year
+    assert estimate("2004-12", 100, 2020).years_to_60 == 44
+    with pytest.raises(InputError, match="截至2020年12月31日未满16周岁"):
+        estimate("2005-01", 100, 2020)
+
+
+def test_citations_say_only_what_the_documents_say():
+    params = load_params()
+    catch_up = params["catch_up_subsidy"]
+    assert catch_up.source.startswith("地方规定（待市局确认）") and "补缴不享受" not in catch_up.source
+    assert "不是国发〔2014〕8号的规定" in catch_up.note
+    central = params["central_basic_pension"]
+    assert "2018〕21号" not in central.source + central.note and "88元" in central.note and "待确认" in central.note
+    e = estimate("1965-03", 300, 2020, params)
+    assert "按所用参数，补缴部分不享受政府缴费补贴（地方规定，待市局确认）。" in e.notes
+
+
+def test_letters_use_the_as_of_date_for_age_and_wording(tmp_path):
+    import pandas as pd
+
+    from coverage_xl.notices.documents import estimate_letters
+
+    people = pd.DataFrame([
+        {"name": "甲", "id": "430981196012050011", "birth": dt.date(1960, 12, 5), "unit": "草尾镇", "phone": ""},
+        {"name": "乙", "id": "430981200410010011", "birth": dt.date(2004, 10, 1), "unit": "草尾镇", "phone": ""},
+    ])
+    letters, skipped = estimate_letters(people, "草尾镇", dt.date(2020, 9, 30), tier=300)
+    assert [x["name"] for x in letters] == ["甲"]
+    assert letters[0]["notes"][0].startswith("将于2020年12月年满60周岁")
+    assert skipped == ["乙：出生于2004年10月的居民截至2020年9月30日未满16周岁（2020年10月1日年满16周岁），还不能参保缴费。"]

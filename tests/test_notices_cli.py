@@ -81,3 +81,63 @@ def test_copy_templates_gives_the_clerk_an_editable_set(tmp_path):
     assert run.code == 0
     assert sorted(p.name for p in (tmp_path / "模板").iterdir()) == sorted(ALL_TEMPLATES)
     assert (tmp_path / "模板" / BULLETIN).read_bytes() == (BUILTIN_DIR / BULLETIN).read_bytes()
+
+
+# --------------------------------------------------------------------------- estimate letters and blank parameters
+
+PENDING = ("湖南省基础养老金提高部分", "市县基础养老金提高部分", "长缴加发基础养老金（每多缴1年）", "个人账户记账利率")
+
+
+def _letters_text(path) -> str:
+    return "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
+
+
+def _filled_params(tmp_path):
+    from coverage_xl.estimate import DEFAULT_PARAMS_PATH
+
+    text = DEFAULT_PARAMS_PATH.read_text(encoding="utf-8")
+    for key, value in (("provincial_basic_addition", "10"), ("local_basic_addition", "5"),
+                       ("long_contribution_extra", "1"), ("interest_rate", "0.0175")):
+        head = f"[{key}]"
+        at = text.index(head)
+        text = text[:at] + text[at:].replace('value = ""', f"value = {value}", 1)
+    path = tmp_path / "参数.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_estimate_letters_are_withheld_while_local_parameters_are_blank(world, tmp_path):
+    out = tmp_path / "out"
+    run = cli(*_args(world, "estimate", out=out))
+    assert run.code == 1, run.output
+    flat = run.output.replace("\n", "")
+    assert "待遇测算告知书未生成" in flat and all(name in flat for name in PENDING)
+    assert not list(out.rglob("测算告知书_*.docx"))
+
+
+def test_all_writes_the_other_notices_but_no_letters_and_exits_1(world, tmp_path):
+    out = tmp_path / "out"
+    run = cli(*_args(world, "all", out=out))
+    assert run.code == 1, run.output
+    assert (out / "月度通报_2020年9月.docx").is_file() and list(out.rglob("不参保意愿书_*.docx"))
+    assert not list(out.rglob("测算告知书_*.docx"))
+
+
+def test_allow_incomplete_writes_the_letters_with_the_warning_on_each_page(world, tmp_path):
+    out = tmp_path / "out"
+    run = cli(*_args(world, "estimate", out=out), "--allow-incomplete")
+    assert run.code == 0, run.output
+    files = list(out.rglob("测算告知书_*.docx"))
+    assert files
+    for f in files:
+        text = _letters_text(f)
+        letters = text.count("城乡居民基本养老保险待遇测算告知书")
+        assert letters >= 1 and text.count("参数待市局填写：") == letters, f.name
+
+
+def test_filled_parameters_write_the_letters_without_the_warning(world, tmp_path):
+    out = tmp_path / "out"
+    run = cli(*_args(world, "estimate", out=out), "--params", _filled_params(tmp_path))
+    assert run.code == 0, run.output
+    files = list(out.rglob("测算告知书_*.docx"))
+    assert files and not any("参数待市局填写" in _letters_text(f) for f in files)

@@ -4,6 +4,7 @@ templates (a thin face over :func:`coverage_xl.notices.render_notices`)."""
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import click
@@ -38,6 +39,11 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--months", default=3, show_default=True, type=click.IntRange(1, 24), help="到龄提醒：几个月内年满60周岁。")
 @click.option("--deadline", callback=parse_date, metavar="YYYY-MM-DD", help="督办通知的整改期限（默认下一个时间节点）。")
 @click.option("--tier", type=int, help="测算告知书的缴费档次（元/年，默认最低档）。")
+@click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="测算告知书所用的测算参数（.toml，或含“测算参数”表的总表 .xlsx/.xlsm），默认内置的国家标准参数。")
+@click.option("--allow-incomplete", is_flag=True,
+              help="测算参数有待市局填写的项目时仍生成测算告知书（每页注明参数待填写、结果偏低）；"
+                   "默认不生成并以退出码1结束。")
 @click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="时间节点文件（CSV：月-日,比例,说明），默认附件1说明2的两个节点。")
 @counting_options
@@ -46,12 +52,14 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @handle_errors
 def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Path, ...], payments: tuple[Path, ...],
             as_of: dt.date | None, templates: Path | None, out: Path | None, months: int, deadline: dt.date | None,
-            tier: int | None, milestones: Path | None, rate_basis: str | None, progress_basis: str | None,
-            signed: tuple[Path, ...], copy_to: Path | None) -> None:
+            tier: int | None, params_path: Path | None, allow_incomplete: bool, milestones: Path | None,
+            rate_basis: str | None, progress_basis: str | None, signed: tuple[Path, ...], copy_to: Path | None) -> None:
     """按模板生成通报、督办通知、意愿书、原因反馈表、测算告知书和短信名单。
 
     KIND 可写多个：bulletin 月度通报；unit 督办通知（进度滞后的单位）；sms 缴费提醒短信；turning60 到龄提醒短信；
     statement 不参保意愿书；reasons 未参保原因反馈表；estimate 待遇测算告知书；all 全部。
+
+    退出码：0 完成；1 测算参数有待市局填写的项目、未生成测算告知书（其余照常生成）；2 参数错误或无法运行。
     """
     if copy_to is not None:
         for p in copy_builtin(copy_to):
@@ -75,7 +83,8 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
         run = render_notices(kinds, survey, _files(registrations), _files(payments), as_of, out_dir=out,
                              templates=templates, months=months, deadline=deadline, tier=tier,
                              milestones=milestones, progress=step,
-                             counting=load_counting(rate_basis, progress_basis), signed=list(signed) or None)
+                             counting=load_counting(rate_basis, progress_basis), signed=list(signed) or None,
+                             params=params_path, allow_incomplete=allow_incomplete)
     table = Table(title=f"已生成（统计日期 {as_of.isoformat()}）", show_header=True, header_style="bold")
     table.add_column("内容")
     table.add_column("文件数", justify="right")
@@ -90,3 +99,7 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
         console.print(escape(note), soft_wrap=True)
     for warning in run.warnings:
         console.print(f"[bold yellow]注意：[/]{escape(warning)}", soft_wrap=True)
+    for why in run.refused:
+        console.print(f"[bold red]未生成：[/]{escape(why)}", soft_wrap=True)
+    if run.refused:
+        sys.exit(1)

@@ -54,6 +54,7 @@ class NoticeRun:
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     templates: dict[str, Path] = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # documents withheld on purpose, and why (exit 1)
 
     @property
     def files(self) -> list[Path]:
@@ -108,7 +109,7 @@ def estimate_letters(people: pd.DataFrame, unit: str, as_of: dt.date, *, tier: i
             skipped.append(f"{p.get('name')}：出生日期不明")
             continue
         try:
-            e = estimate(born, tier, as_of.year, params)
+            e = estimate(born, tier, as_of.year, params, as_of=as_of)
         except CoverageError as exc:
             skipped.append(f"{p.get('name')}：{exc}")
             continue
@@ -228,21 +229,30 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
                    payments: Sequence[str | Path] = (), as_of: dt.date | None = None, *, out_dir: str | Path,
                    templates: str | Path | None = None, months: int = 3, deadline: dt.date | None = None,
                    tier: int | None = None, milestones: Any = None, progress: Progress | None = None,
-                   dispatch: Any = None, counting: Any = None, signed: Sequence[str | Path] | None = None
-                   ) -> NoticeRun:
+                   dispatch: Any = None, counting: Any = None, signed: Sequence[str | Path] | None = None,
+                   params: Any = None, allow_incomplete: bool = False) -> NoticeRun:
     """Run the dispatch once and write the notices of ``kinds`` ("all" for every kind) into ``out_dir``.
 
     ``survey`` is a folder, a list of files or a SurveyBatch; ``dispatch`` may pass an existing
     :class:`~coverage_xl.dispatch.DispatchResult` instead (the master workbook has one already);
     ``milestones`` (a CSV path or a list, default the packaged Annex 1 ones), ``counting`` (the
     bureau's payment-rate and progress choices) and ``signed`` (returned follow-up lists) go to the
-    dispatch."""
+    dispatch.
+
+    ``params`` (a :class:`~coverage_xl.estimate.Params` or a path, default the packaged set) drive the
+    estimate letters. While any of them is blank (参数待市局填写) no letter is written and the reason,
+    naming every blank parameter, goes to ``run.refused`` — a resident must never receive a figure
+    that understates the pension without a visible warning; ``allow_incomplete`` writes them anyway,
+    with the warning on each page."""
     from coverage_xl.dispatch import run_dispatch
+    from coverage_xl.estimate import Params, incomplete_message, load_params
 
     wanted = _kinds(kinds)
     as_of = as_of or dt.date.today()
     out = Path(out_dir)
     run = NoticeRun(as_of, out)
+    if "estimate" in wanted and not isinstance(params, Params):
+        params = load_params(params)
     # parse every template before any work, so a broken one fails fast and no unit gets half a run
     needs = {"bulletin": mt.BULLETIN, "unit": mt.UNIT_NOTICE, "statement": mt.STATEMENT,
              "estimate": mt.ESTIMATE_LETTER, "sms": mt.SMS_PAYMENT, "turning60": mt.SMS_TURNING60}
@@ -279,8 +289,11 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
             paths = write_statements(people, as_of, out, templates=templates)
         elif kind == "reasons":
             paths = write_reasons(people, as_of, out)
+        elif kind == "estimate" and params.pending and not allow_incomplete:
+            run.refused.append(incomplete_message(params))
+            paths = []
         elif kind == "estimate":
-            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier)
+            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier, params=params)
             if skipped:
                 run.notes.append(f"有{len(skipped)}人无法测算，未生成告知书（如未满16周岁或出生日期不明）。")
         elif kind in ("sms", "turning60"):
