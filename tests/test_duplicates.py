@@ -234,3 +234,24 @@ def test_remarks_wrap_and_each_row_is_high_enough_for_its_remark(world, tmp_path
         assert ws.row_dimensions[r].height >= 13.5 * lines, (r, text)
         checked += lines > 1
     assert checked >= 2, "the world must have remarks longer than one line"
+
+
+def test_owner_for_an_id_no_longer_in_two_units_is_an_info_finding_and_dispatch_prints_choices(world, tmp_path):
+    out = tmp_path / "总表.xlsx"
+    write_workbook(consolidate(load_batch(world, AS_OF)), out)
+    wb = openpyxl.load_workbook(out)
+    ws = wb["重复人员"]
+    where = {(ws.cell(r, 2).value, ws.cell(r, 4).value): r for r in range(3, ws.max_row + 1)}
+    ws.cell(where[(P1, B)], 8, "茶盘洲镇")
+    ws.cell(where[(P2, C)], 8, "共华镇")
+    wb.save(out)
+    (world / f"{C}.xlsx").unlink()  # 共华镇 withdraws its file: P2 is now only in 草尾镇
+    batch = load_batch(world, AS_OF, owners=read_owner_choices(out))
+    assert [(f.row, f.column, f.code) for f in batch.owner_findings] == [(where[(P2, C)], 8, "owner.not_duplicate")]
+    assert [(d.id, d.owner) for d in batch.duplicates] == [(P1, B)]
+    reg = tmp_path / "登记.csv"
+    reg.write_text(f"姓名,公民身份号码\n甲,{P1}\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["dispatch", "--survey", str(world), "-r", str(reg), "-p", str(reg),
+                                    "--as-of", "2020-09-30", "-o", str(out)])
+    assert res.exit_code == 1, res.output  # units missing
+    assert "1 人只计入所定单位" in res.output and "已不在两个及以上单位出现" in res.output.replace("\n", "")

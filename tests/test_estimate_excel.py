@@ -129,6 +129,7 @@ CASES = [
     ("under45", {"birth": "1980-06", "tier": 300, "start_year": 2020}, False),
     ("catch_up", {"birth": "1965-03", "tier": 500, "start_year": 2020}, False),
     ("over60", {"birth": "1955-08", "tier": 100, "start_year": 2020}, False),
+    ("turning60", {"birth": "1960-12", "tier": 300, "start_year": 2020}, False),
     ("date_cell", {"birth": dt.datetime(1965, 3, 1), "tier": 300, "start_year": 2020}, False),
     ("bureau_interest", {"birth": "1982-12", "tier": 1000, "start_year": 2020}, True),
     ("bureau_catch_up", {"birth": "1965-03", "tier": 200, "start_year": 2020, "support": 50}, True),

@@ -127,6 +127,11 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         console.print(f"导出中不在摸底表的身份证号（示例）：{'、'.join(sample)}")
     for name, why in s.unit_problems.items():
         console.print(f"[yellow]未计入：[/]{name}：{why}")
+    decided = sum(1 for d in result.batch.duplicates if d.owner)
+    if decided:
+        console.print(f"按“重复人员”表的归属单位，{decided} 人只计入所定单位。")
+    for f in result.batch.owner_findings:
+        console.print(f"[yellow]归属单位[/] 重复人员表第{f.row}行：{f.message(masked=not unmasked)}", soft_wrap=True)
     for w in s.warnings:
         console.print(f"[yellow]提示：[/]{w}")
     for p in s.problems:

@@ -167,11 +167,14 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
 
     ok = f'{err}<>""'
     can = "$F$13=0"
+    first = f'(F3+{PENSION_AGE}+IF(F4=12,1,0))&"-"&TEXT(MOD(F4,12)+1,"00")'  # the month after the 60th birthday
     formulas = {
         "branch_label": (
             f'=IF({ok},{err},IF(F6>={MIN_YEARS},"{BRANCH_LABELS["under45"]}",'
-            f'IF(F6>0,"{BRANCH_LABELS["catch_up"]}","{BRANCH_LABELS["over60"]}")))'
-        ),
+            f'IF(F6>0,"{BRANCH_LABELS["catch_up"]}",IF(B5-F3={PENSION_AGE},'
+            f'(F3+{PENSION_AGE})&"年"&F4&"月年满{PENSION_AGE}周岁，可一次性补缴{MIN_YEARS}年后按月领取",'
+            f'"{BRANCH_LABELS["over60"]}"))))'
+        ),  # someone turning 60 in the start year is 59 until the birthday: not "已满60周岁"
         "years_to_60": f'=IF({ok},"",F6)',
         "catch_up_years": f'=IF({ok},"",F7)',
         "catch_up_cost": f'=IF({ok},"",F7*B4)',
@@ -185,7 +188,7 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         "monthly_pension": "",  # filled below: needs the rows of basic and personal
         "recover_years": "",
         "first_pension_month": (
-            f'=IF({ok},"",IF(F6=0,"补缴后次月",(F3+{PENSION_AGE}+IF(F4=12,1,0))&"-"&TEXT(MOD(F4,12)+1,"00")))'
+            f'=IF({ok},"",IF(F6=0,IF(B5-F3={PENSION_AGE},"补缴后次月（最早"&{first}&"）","补缴后次月"),{first}))'
         ),
     }
     rows = {key: int(ref[1:]) for key, ref in ESTIMATOR_RESULT_CELLS.items()}
