@@ -37,6 +37,7 @@ from typing import Any
 import pandas as pd
 
 from coverage_xl import __version__
+from coverage_xl.errors import CoverageError
 from coverage_xl.layout import (
     ANNEX4,
     ANNEX4_COUNT_KEYS,
@@ -70,8 +71,9 @@ COUNTING_RULES: tuple[str, ...] = (
 OTHER_REASON_KEYS: tuple[str, ...] = tuple(k for k in REASON_KEYS if k not in EMPLOYEE_PENSION_REASONS)
 
 
-class CountCheckError(AssertionError):
-    """The Annex 4 arithmetic does not hold: a bug in the counting, never a user error."""
+class CountCheckError(CoverageError, AssertionError):
+    """The Annex 4 arithmetic does not hold: a bug in the counting, never a user error. A
+    :class:`CoverageError` all the same, so a clerk sees the Chinese message, not a traceback."""
 
 
 @dataclass

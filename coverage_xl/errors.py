@@ -2,7 +2,8 @@
 
 Findings about the *contents* of a workbook are not exceptions (see :mod:`coverage_xl.findings`);
 these are for the cases where work cannot continue at all: a parameter file that is wrong, a
-template with an unknown variable, an output that cannot be written.
+template with an unknown variable, an output that cannot be written. Every error the package raises
+on purpose is a :class:`CoverageError`; the faces turn it into a Chinese message and exit code 2.
 """
 
 from __future__ import annotations
@@ -16,6 +17,15 @@ class CoverageError(Exception):
 
 class InputError(CoverageError):
     """An input file or argument cannot be used."""
+
+
+class UnreadableError(InputError):
+    """The file is not a spreadsheet calamine can open or decode (corrupt, encrypted, not a workbook).
+    Validation turns it into the finding ``file.unreadable``; elsewhere it stops that file's work."""
+
+
+class HeaderNotFoundError(InputError, LookupError):
+    """No sheet of the workbook carries the Annex 3 header (the finding ``sheet.not_found``)."""
 
 
 class OutputError(CoverageError):

@@ -100,7 +100,7 @@ def status_key(value: object) -> str:
     """A 参保状态 cell as compared with the vocabulary: text without any spaces ('' when blank)."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return _SPACES.sub("", str(value)).replace("\u3000", "")
+    return _SPACES.sub("", str(value))  # \s also matches the full-width space U+3000
 
 
 def load_statuses(path: str | Path | None = None) -> dict[str, str]:

@@ -53,7 +53,7 @@ class Finding:
     def display_value(self, masked: bool = True) -> Any:
         v = _plain(self.value)
         if self.field == "id" and isinstance(self.value, float):
-            return f"{self.value:.5E}".replace("E+", "E+")  # as Excel shows it: 4.30981E+17
+            return f"{self.value:.5E}"  # as Excel shows it: 4.30981E+17
         if masked and v is not None and self.field in SENSITIVE_FIELDS:
             return SENSITIVE_FIELDS[self.field](v)
         return v

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from coverage_xl.errors import UnreadableError
 from coverage_xl.layout import HISTORY_SHEET, header_key
 from coverage_xl.units import default_units
 from coverage_xl.values import parse_date
@@ -65,14 +66,14 @@ def read_history(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         return empty_history()
-    from coverage_xl.read import UnreadableError, open_workbook
+    from coverage_xl.read import open_workbook, sheet_rows
 
     try:
         wb = open_workbook(path)
         if HISTORY_SHEET not in wb.sheet_names:
             return empty_history()
-        rows = wb.get_sheet_by_name(HISTORY_SHEET).to_python()
-    except (UnreadableError, Exception):  # an unreadable output is reported when it is written
+        rows = sheet_rows(wb, HISTORY_SHEET)
+    except UnreadableError:  # an unreadable output is reported when it is written
         return empty_history()
     by_header = {header_key(h): k for k, h in HISTORY_HEADERS.items()}
     start, cols = None, {}

@@ -237,8 +237,6 @@ FOLLOWUP_SIGNED: tuple[str, ...] = ("是", "否")
 
 TOTAL_LABEL = "合计"
 ANNEX_LABEL = "附件{annex}"
-UNIT_LINE_LABELS = ("填报单位：", "填报人：", "联系方式：")
-LAYOUTS = {1: ANNEX1, 3: ANNEX3, 4: ANNEX4, 5: ANNEX5}
 
 # The sheets the tool owns besides the annexes (their ``sheet_name``): a job replaces exactly these
 # in a workbook and keeps every other sheet, and the readers find them by these names. Defined once.

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coverage_xl.errors import UnreadableError
 from coverage_xl.findings import Finding
 from coverage_xl.idcard import normalise
 from coverage_xl.layout import DUPLICATES_SHEET, header_key
@@ -118,13 +119,13 @@ def read_owner_choices(path: str | Path | None, units: tuple[Unit, ...] | None =
     p = Path(path)
     if not p.is_file():
         return OwnerChoices()
-    from coverage_xl.read import open_workbook
+    from coverage_xl.read import open_workbook, sheet_rows
 
     try:
         wb = open_workbook(p)
         if DUPLICATES_SHEET not in wb.sheet_names:
             return OwnerChoices()
-        rows = wb.get_sheet_by_name(DUPLICATES_SHEET).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 - UnreadableError or calamine's several types: all mean "no choices"
+        rows = sheet_rows(wb, DUPLICATES_SHEET, skip_empty_area=False)
+    except UnreadableError:  # an unreadable output: no choices (the job that writes it reports it)
         return OwnerChoices()
     return parse_owner_choices(rows, units, source=p.name)

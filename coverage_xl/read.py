@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from coverage_xl.errors import HeaderNotFoundError, UnreadableError
 from coverage_xl.findings import Finding
 from coverage_xl.layout import ANNEX3, TOTAL_LABEL, header_key, leaf_headers
 from coverage_xl.units import Unit, find_unit
@@ -39,10 +40,6 @@ _EXPECTED_LOOSE = {n: _loose(t) for n, t in _EXPECTED.items()}
 def header_matches(found: object, number: int) -> bool:
     f = header_key(found)
     return f == _EXPECTED[number] or (bool(f) and _loose(f) == _EXPECTED_LOOSE[number])
-
-
-class UnreadableError(Exception):
-    """The file is not a spreadsheet calamine can open (corrupt, encrypted, not a workbook)."""
 
 
 @dataclass
@@ -190,28 +187,38 @@ def _map_columns(rows: list[list[Any]], hr: int, c0: int, sheet: str, row_offset
     return mapping, findings
 
 
+def _sheet(wb, name: str, **options: Any) -> tuple[Any, list[list[Any]]]:
+    try:
+        sheet = wb.get_sheet_by_name(name)
+        return sheet, sheet.to_python(**options)
+    except Exception as exc:  # calamine raises several error types; all mean "cannot read this sheet"
+        raise UnreadableError(f"工作表“{name}”无法读取（{exc}）") from exc
+
+
+def sheet_rows(wb, name: str, **options: Any) -> list[list[Any]]:
+    """The cells of one sheet of an open workbook (``to_python`` options passed on); a sheet calamine
+    cannot decode raises :class:`UnreadableError`, so callers catch one error type."""
+    return _sheet(wb, name, **options)[1]
+
+
 def read_survey(path: str | Path) -> SurveySheet:
     """Read the Annex 3 sheet of one workbook.
 
-    Raises :class:`UnreadableError` when the file cannot be opened and :class:`LookupError` when no
-    sheet carries the Annex 3 header (callers turn both into findings)."""
+    Raises :class:`UnreadableError` when the file cannot be opened and :class:`HeaderNotFoundError`
+    when no sheet carries the Annex 3 header (callers turn both into findings)."""
     path = Path(path)
     wb = open_workbook(path)
     candidates = []
     visible = {m.name: str(m.visible).endswith("Visible") for m in wb.sheets_metadata}
     for name in wb.sheet_names:
-        try:
-            sheet = wb.get_sheet_by_name(name)
-            rows = sheet.to_python()
-        except Exception as exc:  # a sheet calamine cannot decode: treat the file as unreadable
-            raise UnreadableError(f"工作表“{name}”无法读取（{exc}）") from exc
+        sheet, rows = _sheet(wb, name)
         if not rows:
             continue
         found = _find_header(rows)
         if found:
             candidates.append((found[2], visible.get(name, True), name, sheet.start, rows, found))
     if not candidates:
-        raise LookupError("no Annex 3 header")
+        raise HeaderNotFoundError("找不到附件3表头（行政代码、行政区划、姓名、身份证号码……）")
     # The best header, a visible sheet before a hidden one, then the sheet with more rows.
     candidates.sort(key=lambda c: (c[0], c[1], len(c[4])), reverse=True)
     _, is_visible, name, (r_off, c_off), rows, (hr, c0, _) = candidates[0]

@@ -186,11 +186,11 @@ def _is_previous_output(path: Path) -> bool:
     """An earlier output of this job (it has our 汇总记录 sheet), not a unit's submission."""
     if not path.exists():
         return False
-    try:
-        from python_calamine import CalamineWorkbook
+    from coverage_xl.read import UnreadableError, open_workbook
 
-        return RUNLOG_SHEET in CalamineWorkbook.from_path(str(path)).sheet_names
-    except Exception:  # unreadable: certainly not something we may skip silently
+    try:
+        return RUNLOG_SHEET in open_workbook(path).sheet_names
+    except UnreadableError:  # unreadable: certainly not something we may skip silently
         return False
 
 

@@ -120,7 +120,7 @@ def raw_sheets(path: str | Path) -> tuple[list[tuple[str, list[list[Any]]]], str
         raise TableError(path, "文件是空的（0字节）")
     if path.suffix.lower() in CSV_SUFFIXES:
         return _text_table(path, data)
-    from coverage_xl.read import UnreadableError, open_workbook
+    from coverage_xl.read import UnreadableError, open_workbook, sheet_rows
 
     try:
         wb = open_workbook(path)
@@ -134,9 +134,9 @@ def raw_sheets(path: str | Path) -> tuple[list[tuple[str, list[list[Any]]]], str
     out = []
     for name in wb.sheet_names:
         try:
-            out.append((name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)))
-        except Exception as exc:  # calamine raises several error types; all mean "cannot read"
-            raise TableError(path, f"工作表“{name}”无法读取（{exc}）") from exc
+            out.append((name, sheet_rows(wb, name, skip_empty_area=False)))
+        except UnreadableError as exc:
+            raise TableError(path, str(exc)) from exc
     return out, None
 
 

@@ -13,7 +13,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from pathlib import Path
 
 CITY_NAME = "沅江市"
 CITY_CODE = "430981"
@@ -67,13 +66,6 @@ def default_units() -> tuple[Unit, ...]:
     units = _parse_units(text)
     assert sum(u.task for u in units) == CITY_TASK_TOTAL, "Annex 1 tasks must add up to 120087"
     return units
-
-
-def load_units(path: str | Path | None = None) -> tuple[Unit, ...]:
-    """Units from a bureau-edited CSV (same columns as data/units.csv), or the defaults."""
-    if path is None:
-        return default_units()
-    return _parse_units(Path(path).read_text(encoding="utf-8-sig"))
 
 
 _SPACES = re.compile(r"\s+")

@@ -1,8 +1,9 @@
 """Validate unit workbooks: read the Annex 3 sheet, run the rules, return findings and people.
 
-:func:`validate_file` is the one entry point every face uses (CLI ``validate``, the consolidator,
-the dispatcher, the Excel macro). It never raises for bad input: an unreadable file or a missing
-header becomes a finding in the returned report.
+:func:`validate_file` is the one entry point for a file: CLI ``validate``, :func:`survey.load_batch`
+(so consolidation, dispatch, notices and the ledger) and the Excel button 校验当前表 (which saves the
+sheet on screen to a temporary file first) all call it. It never raises for bad input: an unreadable
+file or a missing header becomes a finding in the returned report.
 """
 
 from __future__ import annotations
@@ -10,21 +11,20 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from coverage_xl.findings import FileReport, Finding, Report
-from coverage_xl.read import SurveySheet, UnreadableError, read_survey
+from coverage_xl.errors import HeaderNotFoundError, UnreadableError
+from coverage_xl.findings import FileReport, Finding
+from coverage_xl.read import SurveySheet, read_survey
 from coverage_xl.rules import RULE_CHECKS, Context
 from coverage_xl.values import clean_text
 
 # Columns of the people table that validation hands to consolidation, dispatch and notices.
 PEOPLE_COLUMNS = ("row", "unit", "code", "region", "name", "id", "id_ok", "birth", "address", "category",
                   "willing", "phone", "remark", "other_text")
-CATEGORY_ERROR_CODES = frozenset({"category.none", "category.conflict", "category.value"})
 
 
 @dataclass
@@ -112,15 +112,10 @@ def _validate_file(path: Path, as_of: dt.date | None) -> Checked:
         report = FileReport(path=path, readable=False,
                             findings=[Finding("file.unreadable", details=(("detail", str(exc)),))])
         return Checked(report, empty_people())
-    except LookupError:
+    except HeaderNotFoundError:
         report = FileReport(path=path, findings=[Finding("sheet.not_found")])
         return Checked(report, empty_people())
     return validate_survey(survey, as_of)
-
-
-def validate_paths(paths: Iterable[str | Path], as_of: dt.date | None = None) -> Report:
-    """Validate several workbooks into one report."""
-    return Report([validate_file(p, as_of).report for p in paths])
 
 
 def spreadsheet_files(folder: str | Path) -> list[Path]:

@@ -39,10 +39,6 @@ def clean_text(value: object) -> str:
     return _SPACES.sub("", s)
 
 
-def is_blank(value: object) -> bool:
-    return clean_text(value) == "" or clean_text(value) in ("……", "...", "…", "……")
-
-
 class Tick(Enum):
     EMPTY = "empty"
     TICK = "tick"

@@ -15,11 +15,9 @@ import numpy as np
 
 from coverage_xl import idcard
 from coverage_xl.findings import Finding
-from coverage_xl.layout import ANNEX3
 from coverage_xl.rules.base import Context
 
 _VALID = {None, "id.region"}
-ID_INDEX = ANNEX3.col("id") - 1
 _WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _CHECK_CHARS = np.frombuffer(b"10X98765432", dtype=np.uint8)
 _DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)

@@ -1,8 +1,10 @@
 """Write the sheets a job owns into an output workbook, and leave everything else alone.
 
-:func:`write_owned_sheets` is the one function consolidation, dispatch and (later) the Excel macros
-use to put their sheets into a workbook — often the bureau's master workbook (总表.xlsm) with other
-sheets, defined names, a VBA project and a ribbon tab. It
+:func:`write_owned_sheets` is the one function the jobs (:mod:`coverage_xl.jobs`: consolidation,
+dispatch, the ledger) use to put their sheets into a workbook file — often the bureau's master
+workbook (总表.xlsm) with other sheets, defined names, a VBA project and a ribbon tab. The Excel
+buttons do not write the open master through it (Excel holds the file): they have a job write a
+temporary workbook and copy its sheets into the open book (:func:`coverage_xl.excel.copy_sheet`). It
 
 * loads an existing output with openpyxl (``keep_vba`` for .xlsm/.xltm, ``keep_links``), deletes
   only the named sheets and recreates them at the same tab position (keeping each sheet's
