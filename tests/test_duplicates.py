@@ -41,15 +41,16 @@ def row(unit: str, name: str, number: str, **ticks: str) -> Person:
 
 
 def write_world(folder: Path) -> Path:
-    """Three units. 草尾镇 lists P4 twice (first row without a tick); P1 is in 草尾镇 and 茶盘洲镇;
-    P2 is in scope in 草尾镇 but 已死亡未销户 in 共华镇."""
+    """Three units. 草尾镇 lists P4 twice (first row without a tick), 共华镇 lists P6 twice (both rows
+    alike); P1 is in 草尾镇 and 茶盘洲镇; P2 is in scope in 草尾镇 but 已死亡未销户 in 共华镇."""
     folder.mkdir(parents=True, exist_ok=True)
     units = {
         A: [row(A, "甲", P1, in_scope="√", willing="是"), row(A, "乙", P2, in_scope="√", willing="否"),
             row(A, "丙", P3, student="√"), row(A, "丁", P4), row(A, "丁", P4, in_scope="√", willing="是")],
         B: [row(B, "甲", P1, in_scope="√", willing="是"), row(B, "戊", P5, prov_enterprise="√"),
             row(B, "己", P7, in_scope="√")],
-        C: [row(C, "乙", P2, deceased="√"), row(C, "庚", P6, in_scope="√", willing="是")],
+        C: [row(C, "乙", P2, deceased="√"), row(C, "庚", P6, in_scope="√", willing="是"),
+            row(C, "庚", P6, in_scope="√", willing="是")],
     }
     for name, people in units.items():
         write_unit_workbook(folder / f"{name}.xlsx", unit_by_name(name), people)
@@ -81,6 +82,9 @@ def test_an_id_twice_in_one_unit_counts_once_by_its_readable_row_and_stays_an_er
     report = next(f.checked.report for f in result.batch.files if f.unit and f.unit.name == A)
     assert [(f.row, f.column, f.code) for f in report.findings if f.code == "id.duplicate"] == [
         (FIRST_ROW + 3, 4, "id.duplicate"), (FIRST_ROW + 4, 4, "id.duplicate")]
+    # two identical rows count once: 共华镇 has 1 in scope (P6), not 2
+    assert counts(result, C) == C_AS_REPORTED
+    assert (result.status[C].rows, result.status[C].repeats) == (3, 1)
 
 
 def test_total_is_the_sum_of_units_and_the_deduplicated_row_counts_each_person_once(world, tmp_path):
