@@ -184,16 +184,19 @@ def test_the_same_inputs_run_again_change_nothing(campaign, tmp_path):
     after = dump(db)
     assert again.changes == 0
     assert after["changes"] == before["changes"]
-    for table in ("people", "list_people", "survey_rows", "facts", "contacts", "memberships", "sources"):
+    for table in ("people", "list_people", "survey_rows", "facts", "contacts", "sources", "snapshots",
+                  "input_files", "unit_counts"):
         assert after[table] == before[table], table
     assert len(after["runs"]) == 2  # the journal says a run happened; nothing else moved
+    assert "省下发核实名单与上次相同，未重新读取" in again.notes
 
 
 def test_week_two_logs_each_change_with_its_input_file_and_hash(campaign, weeks):
     db, _, _, r2 = weeks
     con = sqlite3.connect(db)
-    rows = con.execute("SELECT id, unit, field, old_value, new_value, source_kind, source_file, source_sha256, as_of "
-                       "FROM changes WHERE run_id = ? ORDER BY change_id", (r2.run_id,)).fetchall()
+    rows = con.execute("SELECT c.id, c.unit, c.field, c.old_value, c.new_value, f.kind, f.name, f.sha256, c.as_of "
+                       "FROM changes c JOIN input_files f ON f.source_id = c.source_id WHERE c.run_id = ? "
+                       "ORDER BY c.change_id", (r2.run_id,)).fetchall()
     keys = {p.id: p.key for p in w.PEOPLE}
     a_list = list_path(campaign.returns, w.A, w.AS_OF_1)
     c_list = list_path(campaign.returns, w.C, w.AS_OF_1)

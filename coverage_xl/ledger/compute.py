@@ -70,7 +70,11 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
     first = sr.drop_duplicates("id", keep="first").set_index("id")
     per_unit = sr.drop_duplicates(["id", "unit"])
     n_units = per_unit.groupby("id").size()
-    unit_lists = per_unit.sort_values(["id", "unit_order"]).groupby("id")["unit"].agg("、".join)
+    unit_lists = first["unit"].copy()  # most people are in one unit; join the others' only
+    several = n_units[n_units > 1].index
+    if len(several):
+        multi = per_unit[per_unit["id"].isin(several)].sort_values(["id", "unit_order"])
+        unit_lists.loc[several] = multi.groupby("id")["unit"].agg("、".join)
     p["surveyed"] = ids.isin(first.index)
     p["category"] = first["category"].reindex(ids).fillna("")
     p["willing"] = first["willing"].reindex(ids).fillna("")

@@ -41,8 +41,9 @@ SURVEY = "survey"
 REGISTRATION = ex.REGISTRATION
 PAYMENT = ex.PAYMENT
 FOLLOWUP = "followup"
+FACTS = "facts"  # the registration and payment exports together: one snapshot
 KIND_LABELS = {LIST: "省下发核实名单", SURVEY: "摸底表", REGISTRATION: "参保登记导出", PAYMENT: "缴费导出",
-               FOLLOWUP: "跟进名单回执"}
+               FOLLOWUP: "跟进名单回执", FACTS: "参保登记或缴费导出"}
 
 LIST_COLUMNS = ("id", "name", "unit", "village", "address", "file", "row_number")
 SURVEY_COLUMNS = ("unit", "file", "row_number", "id", "name", "address", "category", "willing", "cross_unit")

@@ -28,7 +28,7 @@ from coverage_xl.units import Unit
 ASSISTED_KINDS = ("建档立卡", "低保", "特困", "重度残疾")
 DEFAULT_AGE_MONTHS = 3
 PEOPLE_COLUMNS = ("id", "name", "unit", "village", "address", "status", "settled", "off_list", "cross_unit_duplicate",
-                  "duplicate_insurance", "last_contact", "last_change_date")
+                  "duplicate_insurance", "last_contact", "last_change_date", "survey_units")
 
 
 @dataclass
@@ -75,12 +75,22 @@ def _last_changes(conn: sqlite3.Connection) -> dict[str, str]:
     return {pid: (day, old, new) for pid, day, _f, old, new in rows}
 
 
+def memberships_of(people: pd.DataFrame) -> pd.DataFrame:
+    """(unit, id): every unit whose survey rows hold a person, or the list's unit for someone nobody
+    surveyed — the same memberships the per-unit counts were made of."""
+    surveyed = people[people["survey_units"] != ""]
+    pairs = surveyed[["id", "survey_units"]].assign(unit=surveyed["survey_units"].str.split("、")).explode("unit")
+    rest = people.loc[people["survey_units"] == "", ["unit", "id"]]
+    out = pd.concat([pairs[["unit", "id"]], rest], ignore_index=True)
+    out["unit"] = out["unit"].replace("", UNKNOWN_UNIT)
+    return out
+
+
 def open_view(path: str | Path, book: StatusBook) -> LedgerView:
     conn = connect(path, create=False)
     try:
         people = pd.DataFrame(conn.execute(f"SELECT {', '.join(PEOPLE_COLUMNS)} FROM people").fetchall(),
                               columns=list(PEOPLE_COLUMNS))
-        memberships = pd.DataFrame(conn.execute("SELECT unit, id FROM memberships").fetchall(), columns=["unit", "id"])
         counts = pd.DataFrame(conn.execute("SELECT as_of, unit, measure, count FROM unit_counts").fetchall(),
                               columns=["as_of", "unit", "measure", "count"])
         last = _last_changes(conn)
@@ -94,7 +104,7 @@ def open_view(path: str | Path, book: StatusBook) -> LedgerView:
     people["last_change"] = [
         (f"{last[pid][0]} {book.label(last[pid][1]) if last[pid][1] else '（新增）'}→{book.label(last[pid][2])}"
          if pid in last else "") for pid in people["id"]]
-    memberships["unit"] = memberships["unit"].replace("", UNKNOWN_UNIT)
+    memberships = memberships_of(people)
     return LedgerView(Path(path), people, memberships, sorted(counts["as_of"].unique()), counts, book)
 
 
@@ -138,7 +148,7 @@ def change_log(path: str | Path, start: dt.date | None, end: dt.date | None) -> 
     try:
         rows = conn.execute(
             "SELECT c.as_of, c.unit, p.name, c.id, c.field, c.old_value, c.new_value, c.source_kind, c.source_file,"
-            " c.source_sha256, c.run_id FROM changes c LEFT JOIN people p ON p.id = c.id"
+            " c.source_sha256, c.run_id FROM change_log c LEFT JOIN people p ON p.id = c.id"
             " WHERE c.as_of >= ? AND c.as_of <= ? ORDER BY c.change_id",
             ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat())).fetchall()
     finally:

@@ -37,22 +37,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             campaign_year INTEGER NOT NULL,
             tool_version TEXT NOT NULL,
             changes INTEGER NOT NULL DEFAULT 0)""",
-        """CREATE TABLE run_inputs (
-            run_id INTEGER NOT NULL REFERENCES runs(run_id),
+        # Every input file (kind, name, content hash) the ledger has read, once; changes cite it by id.
+        """CREATE TABLE input_files (
+            source_id INTEGER PRIMARY KEY,
             kind TEXT NOT NULL,
             name TEXT NOT NULL,
             sha256 TEXT NOT NULL,
+            UNIQUE (kind, name, sha256))""",
+        """CREATE TABLE run_inputs (
+            run_id INTEGER NOT NULL REFERENCES runs(run_id),
+            source_id INTEGER NOT NULL REFERENCES input_files(source_id),
             rows INTEGER NOT NULL,
-            PRIMARY KEY (run_id, kind, name))""",
-        # The input files each current snapshot came from (replaced when a kind is given again).
+            PRIMARY KEY (run_id, source_id))""",
+        # The current snapshot of each input kind: its files and a fingerprint of them, so that an input
+        # given again unchanged is neither read nor rewritten.
+        """CREATE TABLE snapshots (
+            kind TEXT PRIMARY KEY,
+            fingerprint TEXT NOT NULL,
+            run_id INTEGER NOT NULL)""",
         """CREATE TABLE sources (
             kind TEXT NOT NULL,
             name TEXT NOT NULL,
-            sha256 TEXT NOT NULL,
-            run_id INTEGER NOT NULL,
+            source_id INTEGER NOT NULL REFERENCES input_files(source_id),
             PRIMARY KEY (kind, name))""",
+        # Snapshots are read whole, never searched: no indexes (they would double their size).
         """CREATE TABLE list_people (
-            id TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
             name TEXT NOT NULL,
             unit TEXT NOT NULL,
             village TEXT NOT NULL,
@@ -68,11 +78,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             address TEXT NOT NULL,
             category TEXT NOT NULL,
             willing TEXT NOT NULL,
-            cross_unit INTEGER NOT NULL,
-            PRIMARY KEY (unit, file, row_number))""",
-        "CREATE INDEX survey_rows_id ON survey_rows (id)",
+            cross_unit INTEGER NOT NULL)""",
         """CREATE TABLE facts (
-            id TEXT PRIMARY KEY,
+            id TEXT NOT NULL,
             registered INTEGER NOT NULL,
             drawing INTEGER NOT NULL,
             paid INTEGER NOT NULL,
@@ -94,6 +102,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             row_number INTEGER NOT NULL,
             run_id INTEGER NOT NULL,
             PRIMARY KEY (id, contact_date, method, result, reason, signed, remark))""",
+        # One row per person. survey_units lists every unit whose counted survey rows hold them; with
+        # unit (the list's, for people nobody surveyed) it gives the per-unit memberships.
         """CREATE TABLE people (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
@@ -116,13 +126,6 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             first_run INTEGER NOT NULL,
             last_change_run INTEGER NOT NULL,
             last_change_date TEXT NOT NULL)""",
-        "CREATE INDEX people_unit ON people (unit, status)",
-        # Per-unit membership: the units whose counts include a person (own survey rows, or the list's
-        # unit for a person nobody surveyed).
-        """CREATE TABLE memberships (
-            unit TEXT NOT NULL,
-            id TEXT NOT NULL,
-            PRIMARY KEY (unit, id))""",
         """CREATE TABLE changes (
             change_id INTEGER PRIMARY KEY,
             run_id INTEGER NOT NULL REFERENCES runs(run_id),
@@ -132,11 +135,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             field TEXT NOT NULL,
             old_value TEXT NOT NULL,
             new_value TEXT NOT NULL,
-            source_kind TEXT NOT NULL,
-            source_file TEXT NOT NULL,
-            source_sha256 TEXT NOT NULL)""",
-        "CREATE INDEX changes_id ON changes (id)",
-        "CREATE INDEX changes_as_of ON changes (as_of)",
+            source_id INTEGER REFERENCES input_files(source_id))""",
+        # The change log as people read it: each change with the kind, name and SHA-256 of its input.
+        """CREATE VIEW change_log AS
+            SELECT c.change_id, c.run_id, c.as_of, c.id, c.unit, c.field, c.old_value, c.new_value,
+                   COALESCE(f.kind, '') AS source_kind, COALESCE(f.name, '') AS source_file,
+                   COALESCE(f.sha256, '') AS source_sha256
+            FROM changes c LEFT JOIN input_files f ON f.source_id = c.source_id""",
         # Per-unit counts of each run's as-of date, for 台账汇总 week over week.
         """CREATE TABLE unit_counts (
             as_of TEXT NOT NULL,
@@ -211,3 +216,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
+
+
+def checkpoint(conn: sqlite3.Connection) -> None:
+    """Fold the write-ahead log into the database file and truncate it (after a large update)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
