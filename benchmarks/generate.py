@@ -4,14 +4,17 @@ Layout under ``--out`` (default ``benchmarks/corpus``, git-ignored)::
 
     survey_1x/      14 unit workbooks, 120,087 rows (exactly the Annex 1 tasks; 琼湖街道 has 33,740)
     survey_6.2x/    14 unit workbooks, ~745,000 rows (the city's registered population)
-    exports_1x/     参保登记.xlsx (~70,000 IDs) and 缴费明细.csv (GBK, ~55,000 rows), see synth.write_sample_exports
+    exports_1x/     参保登记.xlsx and 缴费明细.csv (GBK) with every case of the counting contract (statuses,
+                    补缴, 一次性补缴, 代缴, people drawing a pension), see synth.write_campaign_exports
     exports_6.2x/   the same, scaled
+    payments_10m.csv  a 10-million-row payments export (issue 12 §6), see generate_big_payments
 
 Workbooks are written with openpyxl's write-only mode (``synth.write_unit_workbook(fast=True)``) so a
 6.2× corpus takes minutes, not an hour; units are written in parallel processes. A manifest per
 folder records the parameters, so an unchanged corpus is not rebuilt.
 
     python benchmarks/generate.py --scale 1 --scale 6.2
+    python benchmarks/generate.py --big-payments 10000000
 """
 
 from __future__ import annotations
@@ -27,14 +30,12 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT.parent))
 
 from coverage_xl import synth  # noqa: E402
+from coverage_xl.layout import EMPLOYEE_PENSION_REASONS  # noqa: E402
 from coverage_xl.units import CITY_TASK_TOTAL, default_units  # noqa: E402
 
 DATA = ROOT / "corpus"
 SEED = 2020
 ERRORS_PER_THOUSAND = 2  # planted mistakes: a real submission is never clean
-# Registrations/payments at 1× as the issue describes them (share of all surveyed rows).
-REGISTRATIONS_1X = 70_000
-PAYMENTS_1X = 55_000
 
 
 def scale_label(scale: float) -> str:
@@ -48,15 +49,16 @@ def unit_sizes(scale: float) -> dict[str, int]:
 
 
 def _write_unit(args: tuple[str, str, int]) -> tuple[str, int, list[str], list[str]]:
-    """Write one unit's workbook; return (unit, rows, in-scope IDs, all IDs) for the exports."""
+    """Write one unit's workbook; return (unit, rows, in-scope IDs, 职保 IDs) for the exports."""
     folder, unit_name, n = args
     unit = next(u for u in default_units() if u.name == unit_name)
     people = synth.make_people(unit, n, seed=SEED)
     synth.plant_errors(people, max(1, n * ERRORS_PER_THOUSAND // 1000), seed=SEED + unit.order)
     synth.write_unit_workbook(Path(folder) / f"{unit.name}_摸底明细表.xlsx", unit, people, fast=True)
     in_scope = [p.values["id"] for p in people if p.category == "in_scope" and isinstance(p.values.get("id"), str)]
-    every = [p.values["id"] for p in people if isinstance(p.values.get("id"), str)]
-    return unit.name, n, in_scope, every
+    workers = [p.values["id"] for p in people if p.category in EMPLOYEE_PENSION_REASONS
+               and isinstance(p.values.get("id"), str)]
+    return unit.name, n, in_scope, workers
 
 
 def _manifest_ok(folder: Path, params: dict) -> bool:
@@ -67,12 +69,10 @@ def _manifest_ok(folder: Path, params: dict) -> bool:
         return False
 
 
-def write_exports(folder: Path, in_scope: list[str], scale: float) -> dict[str, int]:
-    """The exports of :func:`coverage_xl.synth.write_sample_exports` at ``scale``."""
-    paths = synth.write_sample_exports(folder, in_scope, round(REGISTRATIONS_1X * scale), round(PAYMENTS_1X * scale),
-                                       seed=SEED)
-    return {"registrations": round(REGISTRATIONS_1X * scale), "payments": round(PAYMENTS_1X * scale),
-            "files": [p.name for p in paths.values()]}
+def write_exports(folder: Path, in_scope: list[str], workers: list[str]) -> dict[str, object]:
+    """The exports of :func:`coverage_xl.synth.write_campaign_exports` (every case of issue 13)."""
+    paths = synth.write_campaign_exports(folder, in_scope, workers, seed=SEED)
+    return {"files": [p.name for p in paths.values()]}
 
 
 def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = False) -> Path:
@@ -81,7 +81,7 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     survey = out / f"survey_{label}"
     exports = out / f"exports_{label}"
     sizes = unit_sizes(scale)
-    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 4}
+    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 5}
     if not force and _manifest_ok(survey, params) and (exports / synth.PAYMENTS_FILE).exists():
         print(f"{survey}: up to date ({sum(sizes.values()):,} rows)")
         return survey
@@ -91,16 +91,58 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     t0 = time.perf_counter()
     jobs = sorted(((str(survey), name, n) for name, n in sizes.items()), key=lambda j: -j[2])
     in_scope: list[str] = []
+    employees: list[str] = []
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for name, n, ins, _ in pool.map(_write_unit, jobs):
+        for name, n, ins, emp in pool.map(_write_unit, jobs):
             in_scope.extend(ins)
+            employees.extend(emp)
             print(f"  {name}: {n:,} rows", flush=True)
-    counts = write_exports(exports, sorted(in_scope), scale)
+    counts = write_exports(exports, sorted(in_scope), sorted(employees))
     (survey / "manifest.json").write_text(json.dumps(
         {"params": params, "rows": sum(sizes.values()), "exports": counts,
          "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2), encoding="utf-8")
     print(f"{survey}: {sum(sizes.values()):,} rows, exports {counts} in {time.perf_counter() - t0:.0f} s")
     return survey
+
+
+BIG_PAYMENTS_PEOPLE = 2_000_000  # distinct payers in the big export (5 rows each at 10 million rows)
+
+
+def generate_big_payments(rows: int = 10_000_000, people: int = BIG_PAYMENTS_PEOPLE, out: Path = DATA) -> Path:
+    """A GBK payments CSV of ``rows`` rows (≈ 34 bytes a row: ID, 缴费年度, 缴费金额, 缴费日期 as a
+    number) for ``people`` fictitious payers with valid check characters; years 2015–2021 so that
+    both the year and the date rule are exercised. Built with numpy in blocks; reused when present."""
+    import numpy as np
+
+    path = out / f"payments_{rows // 1_000_000}m.csv" if rows % 1_000_000 == 0 else out / f"payments_{rows}.csv"
+    if path.exists() and path.stat().st_size > rows * 20:
+        return path
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(SEED)
+    born = np.datetime64("1950-01-01") + rng.integers(0, 365 * 54, people).astype("timedelta64[D]")
+    ymd = np.char.replace(np.datetime_as_string(born, unit="D"), "-", "").astype("U8")
+    seq = np.char.zfill(rng.integers(0, 1000, people).astype("U3"), 3)
+    body = np.char.add(np.char.add("430981", ymd), seq)  # 17 digits
+    digits = body.view("U1").reshape(people, 17).astype(np.int64)
+    weights = np.array([2 ** (17 - i) % 11 for i in range(17)], dtype=np.int64)
+    check = np.array(list("10X98765432"))[(digits * weights).sum(axis=1) % 11]
+    ids = np.char.add(body, check)
+    tmp = path.with_suffix(".tmp")
+    block = 1_000_000
+    with tmp.open("w", encoding="gb18030", newline="") as fh:
+        fh.write("身份证号码,缴费年度,缴费金额,缴费日期\n")
+        for start in range(0, rows, block):
+            n = min(block, rows - start)
+            who = ids[(np.arange(start, start + n) % people)]
+            year = rng.integers(2015, 2022, n)
+            paid_in = np.where(rng.random(n) < 0.2, 2020, year)  # 补缴 of earlier years paid in 2020
+            day = paid_in * 10000 + rng.integers(1, 13, n) * 100 + rng.integers(1, 29, n)
+            amount = rng.choice(np.array([0, 100, 200, 300, 500, 1000]), n)
+            lines = np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(np.char.add(
+                who, ","), year.astype("U4")), ","), amount.astype("U5")), ","), day.astype("U8")), "\n")
+            fh.write("".join(lines.tolist()))
+    tmp.replace(path)
+    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=DATA)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
+    ap.add_argument("--big-payments", type=int, metavar="ROWS", help="only write the big payments CSV of ROWS rows")
     args = ap.parse_args(argv)
+    if args.big_payments:
+        print(generate_big_payments(args.big_payments, out=args.out))
+        return 0
     for s in args.scale or [1.0]:
         generate(s, args.out, workers=args.workers, force=args.force)
     return 0

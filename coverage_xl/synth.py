@@ -365,3 +365,85 @@ def write_sample_exports(folder: str | Path, in_scope: list[str], n_registration
             amount = 0 if i % 97 == 0 else rng.choice((200, 300, 500, 1000, 2000))
             w.writerow([pid, f"虚构{i}", paid_year, amount, f"{paid_year}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"])
     return {"registrations": reg_path, "payments": pay_path}
+
+
+# Registration statuses of the campaign exports, with weights: every spelling of the vocabulary
+# (data/registration_statuses.csv), a blank and one status the vocabulary does not know.
+CAMPAIGN_STATUSES = (("正常参保", 820), ("暂停缴费", 40), ("待遇领取", 45), ("领取待遇", 15), ("终止参保", 25),
+                     ("参保终止", 10), ("注销", 20), ("已注销", 10), ("退休", 5), ("", 10))
+# Payment cases of a registered person not drawing a pension: (缴费类型, years back paid for,
+# paid in an earlier year, amount), weights. 'None' = no payment row.
+CAMPAIGN_PAYMENTS = ((("正常缴费", 0, False, None), 600), (("补缴", 3, False, None), 50), (("补缴", 2, True, None), 30),
+                     (("代缴", 0, False, 100), 50), (("正常缴费", 0, False, 0), 10), (None, 260))
+CAMPAIGN_AMOUNTS = (200, 300, 500, 1000, 2000)
+
+
+def write_campaign_exports(folder: str | Path, in_scope: list[str], employees: list[str], *, seed: int = 2020,
+                           year: int = 2020) -> dict[str, Path]:
+    """Exports for a full-size demo that hold every case of the counting contract (issue 13).
+
+    Registrations (.xlsx, 参保状态 with every status spelling, a blank and an unknown status; some
+    people with a terminated row and a live one) for ~80 % of the in-scope people, a share of the
+    people surveyed as 职保 (重复参保) and some strangers. Payments (GBK CSV with 缴费类型, 缴费年度,
+    缴费日期, 缴费金额): 正常缴费, 补缴 of earlier years paid this year and in an earlier year, 一次性补缴
+    of the over-60s (15 years back, paid this year), 代缴, zero amounts, and people drawing a pension
+    with and without a payment."""
+    import csv
+
+    import openpyxl
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(f"campaign:{seed}:{len(in_scope)}")
+    statuses, s_weights = zip(*CAMPAIGN_STATUSES, strict=True)
+    cases, c_weights = zip(*CAMPAIGN_PAYMENTS, strict=True)
+    people = sorted(in_scope)
+    registered = rng.sample(people, round(len(people) * 0.8))
+    workers = rng.sample(sorted(employees), round(len(employees) * 0.05))
+    strangers = _stranger_ids(round(len(registered) * EXPORT_STRANGERS), rng)
+    reg_rows: list[tuple[str, str]] = []
+    pay_rows: list[tuple[str, str, int, str, int]] = []
+
+    def day(y: int) -> str:
+        return f"{y}-{rng.randint(1, 9):02d}-{rng.randint(1, 28):02d}"
+
+    for pid in registered + strangers:
+        status = rng.choices(statuses, s_weights)[0]
+        if rng.random() < 0.03:
+            reg_rows.append((pid, "已注销"))  # an old, terminated registration before the live one
+        reg_rows.append((pid, status))
+        born = int(pid[6:10])
+        drawing = status in ("待遇领取", "领取待遇")
+        if drawing:
+            if rng.random() < 0.3:
+                pay_rows.append((pid, "正常缴费", year, day(year), rng.choice(CAMPAIGN_AMOUNTS)))
+            continue
+        if year - born >= 60 and rng.random() < 0.5:  # joins at 60+ by paying 15 years at once
+            pay_rows.append((pid, "一次性补缴", year - 15, day(year), 15 * rng.choice(CAMPAIGN_AMOUNTS)))
+            continue
+        case = rng.choices(cases, c_weights)[0]
+        if case is None:
+            continue
+        kind, back, earlier, amount = case
+        paid_in = year - 1 if earlier else year
+        pay_rows.append((pid, kind, year - back, day(paid_in),
+                         rng.choice(CAMPAIGN_AMOUNTS) if amount is None else amount))
+    for pid in workers:
+        reg_rows.append((pid, "正常参保"))
+    rng.shuffle(reg_rows)
+    rng.shuffle(pay_rows)
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet("参保登记")
+    ws.append(["序号", "姓名", "公民身份号码", "参保状态", "登记日期"])
+    for i, (pid, status) in enumerate(reg_rows, 1):
+        ws.append([i, f"虚构{i}", pid, status, day(year - rng.randint(0, 8))])
+    reg_path = folder / REGISTRATIONS_FILE
+    wb.save(reg_path)
+    pay_path = folder / PAYMENTS_FILE
+    with pay_path.open("w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["身份证号码", "姓名", "缴费类型", "缴费年度", "缴费日期", "缴费金额"])
+        for i, (pid, kind, paid_for, when, amount) in enumerate(pay_rows, 1):
+            w.writerow([pid, f"虚构{i}", kind, paid_for, when, amount])
+    return {"registrations": reg_path, "payments": pay_path}

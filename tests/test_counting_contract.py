@@ -313,3 +313,38 @@ def test_no_duplicates_makes_the_dedup_row_equal_to_the_total(world):
     r = run_dispatch(survey, regs, pays, AS_OF)
     assert [int(r.dedup[k]) for k in ("should_cover", "registered", "paid")] == [30, 19, 8]
     assert r.dedup["remark"].endswith("与合计相同")
+
+
+# --------------------------------------------------------------------------- the demo's exports
+
+
+def test_campaign_exports_hold_every_case_and_count_as_an_independent_reading_says(tmp_path):
+    from python_calamine import CalamineWorkbook
+
+    from coverage_xl.synth import write_campaign_exports
+
+    people = make_people(UNIT, 3000, seed=21)
+    in_scope = [p.values["id"] for p in people if p.category == "in_scope"]
+    workers = [p.values["id"] for p in people if p.category == "prov_enterprise"]
+    paths = write_campaign_exports(tmp_path, in_scope, workers)
+    regs = CalamineWorkbook.from_path(str(paths["registrations"])).get_sheet_by_index(0).to_python()[1:]
+    with paths["payments"].open(encoding="gbk", newline="") as fh:
+        pays = list(csv.reader(fh))[1:]
+    assert {r[3] for r in regs} >= {"正常参保", "暂停缴费", "待遇领取", "领取待遇", "终止参保", "参保终止", "注销", "已注销",
+                                    "退休", ""}
+    assert {r[2] for r in pays} == {"正常缴费", "补缴", "一次性补缴", "代缴"}
+    assert any(r[2] == "补缴" and r[4][:4] == "2019" for r in pays)  # paid in an earlier year
+    assert any(r[2] == "补缴" and r[3] != "2020" and r[4][:4] == "2020" for r in pays)
+    assert any(r[5] == "0" for r in pays)
+    # the contract, re-read here in plain Python
+    terminated = {"终止参保", "参保终止", "注销", "已注销"}
+    live = {r[2] for r in regs if r[3] not in terminated}
+    drawing = {r[2] for r in regs if r[3] in ("待遇领取", "领取待遇")}
+    payers = {r[0] for r in pays if float(r[5]) > 0 and ("2020" in (r[3], r[4][:4]))}
+    assert drawing & payers and drawing - payers  # drawing people with and without a payment
+    facts = ex.person_facts([paths["registrations"]],
+                            [paths["payments"]], 2020).table
+    assert set(facts.index[facts["registered"]]) == live
+    assert set(facts.index[facts["drawing"]]) == drawing & live
+    assert set(facts.index[facts["paid"]]) == live & payers
+    assert live & set(workers)  # 重复参保 cases
