@@ -181,18 +181,25 @@ def _keys(ids: pd.Series) -> pd.Series:
 
 
 def read_signed(paths: Iterable[str | Path], as_of: dt.date, summary: DispatchSummary | None = None) -> set[str]:
-    """Match keys of the people whose returned follow-up list says 是否签订意愿书 = 是 (the progress
-    definition ``signed`` until the ledger holds the signatures). The lists are read and checked by
+    """Match keys of the people who signed a 意愿书 (progress definition ``signed``): from the ledger
+    (a ``台账.sqlite`` among ``paths``: the signatures recorded from every returned list so far), and
+    from returned follow-up lists whose 是否签订意愿书 = 是. The lists are read and checked by
     :func:`coverage_xl.ledger.followups.read_followups`; an entry with an error does not count, and
     a file with errors is named in ``summary.warnings``."""
     from coverage_xl.ledger.followups import read_followups
+    from coverage_xl.ledger.query import LEDGER_SUFFIXES, signed_ids
 
-    got = read_followups(ex.export_files(paths), as_of)
+    paths = [Path(p) for p in paths]
+    from_ledger = set().union(*(signed_ids(p) for p in paths if p.suffix.lower() in LEDGER_SUFFIXES))
+    lists = [p for p in paths if p.suffix.lower() not in LEDGER_SUFFIXES]
+    if not lists:
+        return from_ledger
+    got = read_followups(ex.export_files(lists), as_of)
     for report in got.reports:
         if report.errors and summary is not None:
             summary.warnings.append(f"跟进名单“{report.path.name}”有{report.errors}处错误，出错的行未计入签订意愿书人数")
     c = got.contacts
-    return {ex.match_key(i) for i in c.loc[c["signed"] == "是", "id"]} - {""}
+    return from_ledger | ({ex.match_key(i) for i in c.loc[c["signed"] == "是", "id"]} - {""})
 
 
 def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None],

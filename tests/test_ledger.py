@@ -432,3 +432,11 @@ def test_cli_export_masks_unless_asked_and_fails_cleanly_without_a_ledger(weeks,
     assert K["paid"].id in ids
     r = cli("ledger", "export", "-o", tmp_path / "c", "--ledger", tmp_path / "none.sqlite")
     assert r.code == 2 and "找不到台账数据库" in r.output
+
+
+def test_the_progress_definition_signed_can_take_its_signatures_from_the_ledger(campaign, weeks):
+    db, *_ = weeks
+    result = run_dispatch(campaign.survey2, [campaign.reg2], [campaign.pay2], w.AS_OF_2, signed=[db])
+    signed = result.people[result.people["signed"]]
+    assert set(signed["id"]) == {K["refused"].id}
+    assert result.summary.signed == 1

@@ -27,6 +27,7 @@ from coverage_xl.units import Unit
 
 ASSISTED_KINDS = ("建档立卡", "低保", "特困", "重度残疾")
 DEFAULT_AGE_MONTHS = 3
+LEDGER_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 PEOPLE_COLUMNS = ("id", "name", "unit", "village", "address", "status", "settled", "off_list", "cross_unit_duplicate",
                   "duplicate_insurance", "last_contact", "last_change_date", "survey_units")
 
@@ -155,6 +156,15 @@ def change_log(path: str | Path, start: dt.date | None, end: dt.date | None) -> 
         conn.close()
     return pd.DataFrame(rows, columns=["as_of", "unit", "name", "id", "field", "old_value", "new_value", "source_kind",
                                        "source_file", "source_sha256", "run_id"]).fillna("")
+
+
+def signed_ids(path: str | Path) -> set[str]:
+    """The people with a signed 意愿书 recorded in the ledger (for the progress definition ``signed``)."""
+    conn = connect(path, create=False)
+    try:
+        return {pid for (pid,) in conn.execute("SELECT id FROM people WHERE signed = 1")}
+    finally:
+        conn.close()
 
 
 def with_status(view: LedgerView, status: str) -> pd.DataFrame:
