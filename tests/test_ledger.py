@@ -440,3 +440,19 @@ def test_the_progress_definition_signed_can_take_its_signatures_from_the_ledger(
     signed = result.people[result.people["signed"]]
     assert set(signed["id"]) == {K["refused"].id}
     assert result.summary.signed == 1
+
+
+def test_an_older_ledger_is_migrated_forward_keeping_its_data(campaign, tmp_path, monkeypatch):
+    from coverage_xl.ledger import store
+
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    before = dump(db)["people"]
+    step = ("ALTER TABLE people ADD COLUMN note TEXT NOT NULL DEFAULT ''",)
+    monkeypatch.setattr(store, "MIGRATIONS", (*store.MIGRATIONS, step))
+    monkeypatch.setattr(store, "SCHEMA_VERSION", len(store.MIGRATIONS))
+    store.connect(db).close()
+    con = sqlite3.connect(db)
+    assert [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
+    assert [r[:-1] for r in sorted(con.execute("SELECT * FROM people").fetchall(), key=repr)] == before
+    con.close()
