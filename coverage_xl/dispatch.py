@@ -36,7 +36,7 @@ import pandas as pd
 from coverage_xl import exports as ex
 from coverage_xl.consolidate import DEDUP_LABEL
 from coverage_xl.counting import RATE_REGISTERED, Counting, load_counting
-from coverage_xl.layout import ANNEX5, EMPLOYEE_PENSION_REASONS, IN_SCOPE, TOTAL_LABEL
+from coverage_xl.layout import ANNEX5, EMPLOYEE_PENSION_REASONS, IN_SCOPE, REASON_LABELS, TOTAL_LABEL
 from coverage_xl.ownership import OwnerChoices
 from coverage_xl.progress import Milestone, build_progress, load_milestones
 from coverage_xl.survey import SurveyBatch, load_batch
@@ -127,6 +127,9 @@ class DispatchResult:
     unmatched: pd.DataFrame  # export IDs not in the survey: columns id, kind
     counting: Counting = field(default_factory=Counting)
     dedup: pd.Series | None = None  # 全市去重合计: the Annex 5 keys with each person counted once, + remark
+    # 职保 comparison files: match key -> label (e.g. 省内企业职保), and those registered but not surveyed
+    employees: dict[str, str] = field(default_factory=dict)
+    employees_registered_unsurveyed: list[str] = field(default_factory=list)
 
     @property
     def as_of(self) -> dt.date:
@@ -153,13 +156,25 @@ class DispatchResult:
         return p[sel]
 
     def duplicate_insurance(self) -> pd.DataFrame:
-        """重复参保: people surveyed as already in 职工养老保险 (Annex 3 columns 8–10) who are also
-        registered in 城乡居保 (not terminated); one row per person and unit, in Annex 1 order."""
+        """重复参保: people in 职工养老保险 — surveyed so (Annex 3 columns 8–10) or in a 职保 comparison
+        file (``employees``) — who are also registered in 城乡居保 (not terminated). One row per person
+        and unit, in Annex 1 order, with ``evidence`` saying why; then the people of a 职保 file who
+        are registered but in no survey file (unit '', only the ID)."""
         p = self.people
-        sel = p["category"].isin(EMPLOYEE_PENSION_REASONS).fillna(False).astype(bool) & p["registered"]
+        surveyed = p["category"].isin(EMPLOYEE_PENSION_REASONS).fillna(False).astype(bool)
+        compared = p["match_id"].isin(self.employees.keys())
+        sel = (surveyed | compared) & p["registered"]
         order = {u.name: u.order for u in self.units}
-        out = p[sel].assign(_order=p.loc[sel, "unit"].map(order)).sort_values(["_order", "row"], kind="stable")
-        return out.drop(columns="_order")
+        out = p[sel].assign(_order=p.loc[sel, "unit"].map(order), _surveyed=surveyed[sel], _compared=compared[sel])
+        out = out.sort_values(["_order", "row"], kind="stable")
+        out["evidence"] = [
+            "；".join(x for x in (f"摸底：{REASON_LABELS[c]}" if s else "", f"比对：{self.employees[m]}" if k else "") if x)
+            for c, s, k, m in zip(out["category"], out["_surveyed"], out["_compared"], out["match_id"], strict=True)]
+        out = out.drop(columns=["_order", "_surveyed", "_compared"])
+        extra = pd.DataFrame({"id": self.employees_registered_unsurveyed, "match_id": self.employees_registered_unsurveyed,
+                              "unit": "", "evidence": [f"比对：{self.employees[i]}；不在摸底表"
+                                                       for i in self.employees_registered_unsurveyed]})
+        return pd.concat([out, extra], ignore_index=True) if len(extra) else out.reset_index(drop=True)
 
     def unregistered(self, unit: str | None = None) -> pd.DataFrame:
         """In-scope people not registered (未登记人员)."""
@@ -308,7 +323,8 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
                  payments: Iterable[str | Path], as_of: dt.date | None = None, campaign_year: int | None = None,
                  *, milestones: list[Milestone] | str | Path | None = None, progress: Progress | None = None,
                  counting: Counting | None = None, statuses: dict[str, str] | str | Path | None = None,
-                 owners: OwnerChoices | None = None, signed: Iterable[str | Path] | None = None) -> DispatchResult:
+                 owners: OwnerChoices | None = None, signed: Iterable[str | Path] | None = None,
+                 employees: dict[str, str] | None = None) -> DispatchResult:
     """Load the survey (unless a :class:`SurveyBatch` is given), read every export once, match.
 
     ``counting``: the bureau's choices (payment-rate denominator, progress definition; default
@@ -316,7 +332,8 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     ``data/registration_statuses.csv``). ``signed``: returned follow-up lists (files or folders) whose
     是否签订意愿书 column says who refused with a signed 意愿书 (progress definition ``signed``). An
     export that cannot be used is reported in ``summary.problems`` (Chinese, naming the file) and the others are still used; it never raises
-    for bad input files. ``owners`` (the 归属单位 choices) apply when the survey is loaded here; a
+    for bad input files. ``employees`` (match key → label) are the people of 职保 comparison files,
+    for the 重复参保 list. ``owners`` (the 归属单位 choices) apply when the survey is loaded here; a
     given batch already carries its own."""
     counting = counting or load_counting()
     if not isinstance(statuses, dict):
@@ -411,5 +428,7 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     prog = build_progress(counts, as_of, milestones=milestones, units=batch.units, definition=counting.progress)
     dedup = dedup_row(people, annex5, batch.units, rate_basis=counting.payment_rate,
                       undecided=sum(1 for d in batch.duplicates if d.owner is None))
+    employees = {ex.match_key(k): v for k, v in (employees or {}).items()}
+    unsurveyed = sorted(set(employees).intersection(reg_ids).difference(survey_ids))
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
-                          counting, dedup)
+                          counting, dedup, employees, unsurveyed)

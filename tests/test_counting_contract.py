@@ -305,7 +305,7 @@ def test_dedup_row_counts_each_person_once_and_explains_the_difference(two_units
     header = next(row for row in dup if "身份证号码" in row)
     listed = [row for row in dup[dup.index(header) + 1:] if row[0] != ""]
     assert [row[header.index("身份证号码")] for row in listed] == [ids["worker"]]
-    assert listed[0][header.index("单位")] == u1.name and listed[0][header.index("摸底类别")] == "已参加省内企业职保"
+    assert listed[0][header.index("单位")] == u1.name and listed[0][header.index("依据")] == "摸底：已参加省内企业职保"
 
 
 def test_no_duplicates_makes_the_dedup_row_equal_to_the_total(world):
@@ -348,3 +348,23 @@ def test_campaign_exports_hold_every_case_and_count_as_an_independent_reading_sa
     assert set(facts.index[facts["drawing"]]) == drawing & live
     assert set(facts.index[facts["paid"]]) == live & payers
     assert live & set(workers)  # 重复参保 cases
+
+
+def test_people_of_a_employee_pension_file_registered_in_the_city_are_listed_as_duplicate_insurance(two_units, tmp_path):
+    from cliutil import cli
+
+    survey, regs, pays, (u0, u1), ids = two_units
+    stranger = "430902197003035027"  # registered below, in no survey file
+    reg = _csv(tmp_path / "登记_补.csv", [["公民身份号码", "参保状态"], [stranger, "正常参保"]], "utf-8")
+    # the shared person (in scope, registered) and the stranger are in the 企业职保 file; ids["drawing"] is not
+    compare = _xlsx(tmp_path / "企业职保.xlsx", [["姓名", "身份证号码"], ["x", ids["shared"]], ["y", stranger]])
+    out = tmp_path / "调度.xlsx"
+    res = cli("dispatch", "--survey", str(survey), "-r", str(regs[0]), str(reg), "-p", str(pays[0]), "--as-of",
+              AS_OF.isoformat(), "-o", str(out), "--compare", f"{compare}=省内企业职保")
+    assert res.code == 1, res.output  # 12 units sent nothing
+    dup = _sheet_rows(out, "重复参保")
+    header = next(row for row in dup if "身份证号码" in row)
+    listed = [row for row in dup[dup.index(header) + 1:] if row[header.index("身份证号码")] != ""]
+    got = [(row[header.index("单位")], row[header.index("身份证号码")], row[header.index("依据")]) for row in listed]
+    assert got == [(u0.name, ids["shared"], "比对：省内企业职保"), (u1.name, ids["shared"], "比对：省内企业职保"),
+                   (u1.name, ids["worker"], "摸底：已参加省内企业职保"), ("", stranger, "比对：省内企业职保；不在摸底表")]

@@ -60,12 +60,16 @@ def _pct(v: object) -> str:
               help="里程碑节点文件（CSV：月-日,比例,说明；默认8月底50%、10月底100%）。")
 @click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="参保状态对照表（CSV：status,meaning；meaning 为 registered/drawing/terminated；默认内置）。")
+@click.option("--compare", "compare", multiple=True, metavar="FILE[=类别]",
+              help="职工养老保险比对数据（如 企业职保.xlsx=省内企业职保，可多次使用；写法同 prefill --compare），"
+                   "其中已参加城乡居保登记的人员列入“重复参保”表。")
 @counting_options
 @unmasked_option
 @handle_errors
 def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path, ...], as_of, campaign_year,
             out: Path, lists_dir: Path | None, milestones: Path | None, statuses: Path | None,
-            rate_basis: str | None, progress_basis: str | None, signed: tuple[Path, ...], unmasked: bool) -> None:
+            compare: tuple[str, ...], rate_basis: str | None, progress_basis: str | None, signed: tuple[Path, ...],
+            unmasked: bool) -> None:
     """调度：把摸底表与参保登记、缴费导出数据比对，生成附件5调度表、任务进度和调度历史。
 
     退出码：0 正常；1 有导出文件无法使用或有单位未计入（其余数据照常计算并写出）；2 无法运行。
@@ -74,7 +78,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
 
     from coverage_xl.counting import load_counting
     from coverage_xl.dispatch import run_dispatch
-    from coverage_xl.jobs.dispatch import write_dispatch
+    from coverage_xl.jobs.dispatch import employee_ids, write_dispatch
     from coverage_xl.ownership import read_owner_choices
     from coverage_xl.sheets.output import check_not_input
 
@@ -83,6 +87,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
     if survey.is_file():
         inputs.append(survey)
     check_not_input(out, inputs)
+    employees, compare_notes = employee_ids(compare, as_of)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         tasks: dict[str, int] = {}
@@ -95,7 +100,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         result = run_dispatch(survey, list(registrations), list(payments), as_of, campaign_year,
                               milestones=milestones, progress=progress, owners=read_owner_choices(out),
                               counting=load_counting(rate_basis, progress_basis), statuses=statuses,
-                              signed=list(signed) or None)
+                              signed=list(signed) or None, employees=employees)
         write_dispatch(result, out)
         written = []
         if lists_dir is not None:
@@ -132,7 +137,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         console.print(f"按“重复人员”表的归属单位，{decided} 人只计入所定单位。")
     for f in result.batch.owner_findings:
         console.print(f"[yellow]归属单位[/] 重复人员表第{f.row}行：{f.message(masked=not unmasked)}", soft_wrap=True)
-    for w in s.warnings:
+    for w in [*s.warnings, *compare_notes]:
         console.print(f"[yellow]提示：[/]{w}")
     for p in s.problems:
         console.print(f"[red]无法使用：[/]{p}")
