@@ -25,15 +25,6 @@ class Run:
     max_rss_mb: float = 0.0
 
 
-def has_command(name: str) -> bool:
-    return name in main.commands
-
-
-def need_command(name: str) -> None:
-    if not has_command(name):
-        pytest.skip(f"coverage-xl {name} is not in this tree yet")
-
-
 def cli(*args: object) -> Run:
     """Invoke ``coverage-xl`` in-process. A Python exception escaping the command (anything but
     SystemExit) fails the test with the traceback: no traceback may ever reach a user."""

@@ -70,3 +70,17 @@ def unit_folder_copy(unit_folder: UnitFolder, tmp_path: Path) -> UnitFolder:
     shutil.copytree(unit_folder.path, target)
     units = {n: SampleUnit(su.unit, target / su.path.name, su.people, su.planted) for n, su in unit_folder.units.items()}
     return UnitFolder(target, units, unit_folder.legacy)
+
+
+# Tests that drive LibreOffice (conversions, rendering, UNO) or kill subprocesses are marked ``slow``:
+# `make test` runs them all, `make test-fast` (``-m "not slow"``) leaves them out for the inner loop.
+SLOW_MODULES = ("test_nothing_lost.py", "test_bad_input.py")
+SLOW_FIXTURES = ("soffice", "lo_corpus")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        name = item.path.name
+        if (name.endswith("_libreoffice.py") or name in SLOW_MODULES or item.get_closest_marker("libreoffice")
+                or any(f in getattr(item, "fixturenames", ()) for f in SLOW_FIXTURES)):
+            item.add_marker(pytest.mark.slow)

@@ -15,7 +15,7 @@ from pathlib import Path
 import badcorpus as bc
 import openpyxl
 import pytest
-from cliutil import cli, cli_measured, need_command
+from cliutil import cli, cli_measured
 from python_calamine import CalamineWorkbook
 
 from coverage_xl.validate import validate_file
@@ -239,7 +239,6 @@ def bad_folder(corpus, tmp_path_factory) -> tuple[Path, dict[str, Path], list[Pa
 
 
 def test_consolidate_processes_good_units_despite_bad_files(bad_folder, tmp_path):
-    need_command("consolidate")
     folder, good, _ = bad_folder
     out = tmp_path / "汇总.xlsx"
     run = cli("consolidate", folder, "-o", out, "--as-of", AS_OF, "--json", tmp_path / "s.json")
@@ -263,7 +262,6 @@ def test_consolidate_processes_good_units_despite_bad_files(bad_folder, tmp_path
 
 
 def test_consolidate_names_each_file_it_could_not_use(bad_folder, tmp_path):
-    need_command("consolidate")
     folder, good, bad = bad_folder
     summary = tmp_path / "s.json"
     run = cli("consolidate", folder, "-o", tmp_path / "汇总.xlsx", "--as-of", AS_OF, "--json", summary)
@@ -294,7 +292,6 @@ def _exports(folder: Path, good: dict[str, Path]) -> tuple[Path, Path]:
 
 
 def test_dispatch_survives_bad_survey_files(bad_folder, tmp_path):
-    need_command("dispatch")
     folder, good, _ = bad_folder
     reg, pay = _exports(tmp_path, good)
     out = tmp_path / "调度.xlsx"
@@ -309,7 +306,6 @@ def test_dispatch_survives_bad_survey_files(bad_folder, tmp_path):
 
 @pytest.mark.parametrize("bad", ["corrupt_zip", "encrypted", "html_renamed", "entity_bomb", "zero_bytes", "no_header"])
 def test_dispatch_bad_export_is_named_in_chinese_and_others_still_used(bad_folder, corpus, tmp_path, bad):
-    need_command("dispatch")
     folder, good, _ = bad_folder
     if bad not in corpus:
         pytest.skip("builder needs an optional package")

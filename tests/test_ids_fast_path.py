@@ -1,0 +1,43 @@
+"""The numpy fast path for clean 18-character IDs (rules.ids.fast_valid) agrees with idcard.check,
+the one ID checker, on every number: a property test over numbers built near the edges (check
+character, month lengths and leap days, the earliest birth date and the as-of date, unknown regions)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coverage_xl import idcard
+from coverage_xl.rules.ids import fast_valid
+
+AS_OF = dt.date(2020, 9, 30)
+REGIONS = ("430981", "430902", "110101", "440305", "430900", "999999", "000000", "430999", "510100")
+
+
+@st.composite
+def id_number(draw) -> str:
+    region = draw(st.sampled_from(REGIONS) | st.text("0123456789", min_size=6, max_size=6))
+    year = draw(st.sampled_from((1889, 1890, 1900, 1965, 2000, 2004, 2020, 2021)) | st.integers(1880, 2030))
+    month = draw(st.integers(0, 13))
+    day = draw(st.integers(0, 32))
+    seq = draw(st.text("0123456789", min_size=3, max_size=3))
+    first17 = f"{region}{year:04d}{month:02d}{day:02d}{seq}"
+    right = idcard.check_character(first17)
+    last = draw(st.just(right) | st.sampled_from("0123456789X"))
+    return first17 + last
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(id_number(), min_size=1, max_size=20))
+def test_fast_path_accepts_exactly_what_idcard_check_accepts(ids):
+    assert fast_valid(ids, AS_OF).tolist() == [idcard.check(i, AS_OF).code is None for i in ids]
+
+
+def test_fast_path_edges():
+    ids = ["43098119650310001", "43098120000229000", "43098120010229000", "43098118891231000",
+           "43098120200930000", "43098120201001000"]
+    ids = [i + idcard.check_character(i) for i in ids]
+    assert fast_valid(ids, AS_OF).tolist() == [idcard.check(i, AS_OF).code is None for i in ids] \
+        == [True, True, False, False, True, False]
