@@ -49,6 +49,16 @@ RULES: dict[str, Rule] = {
         Rule("file.unreadable", E, "文件无法读取",
              "无法读取该文件：{detail}。请确认它是 Excel（.xlsx/.xlsm/.xls）或 WPS/LibreOffice（.ods）表格，"
              "没有加密码、没有损坏；可在 Excel 中打开后“另存为”.xlsx 再提交。"),
+        Rule("file.too_large", E, "文件过大",
+             "该文件超出可安全读取的范围：{detail}。请删除多余的内容（整行整列的格式、数据区以外的单元格），"
+             "或按单位拆分后另存为.xlsx再提交。"),
+        Rule("file.suspicious", E, "文件结构异常",
+             "该文件结构异常，为保护其他单位的汇总未读取：{detail}。请在 Excel 中打开后“另存为”新的.xlsx再提交。"),
+        Rule("file.format_mismatch", INFO, "扩展名与实际格式不符",
+             "文件扩展名是“{found}”，实际是{expected}格式，已按实际格式读取。建议在 Excel 中另存为.xlsx，避免别人打不开。"),
+        Rule("sheet.stray_cells", W, "数据区以外有零散内容",
+             "工作表在数据区（到{expected}为止）以外很远的地方还有内容：{detail}，已忽略、未读取。"
+             "请核对：如是误输入，请删除这些单元格；如是人员数据，请移到数据区内。"),
         Rule("sheet.not_found", E, "找不到附件3表头",
              "在工作簿的所有工作表中都没有找到附件3（摸底明细表）的表头（行政代码、行政区划、姓名、身份证号码……）。"
              "请使用市局下发的模板，不要删除或改写表头。"),
@@ -60,6 +70,11 @@ RULES: dict[str, Rule] = {
              "第{column}列表头应为“{expected}”，实际为“{found}”。请使用市局下发的模板，不要插入、删除、移动或改写列。"),
         Rule("header.numbering", W, "缺少列序号行",
              "表头下方应有一行列序号 1–20（与通知附件3一致），未找到。数据从表头下一行开始读取，请核对。"),
+        Rule("rows.after_total", W, "合计行之后还有数据",
+             "合计行（第{expected}行）之后还有人员数据（{detail}），已作为数据读取。合计行应在最后：请把这些人员"
+             "移到合计行之前，或确认是否多余。"),
+        Rule("cell.formula_uncached", E, "公式未计算",
+             "公式未计算，请在 Excel 中打开并保存后再提交（该单元格是公式，但文件中没有保存计算结果，无法知道它的值）。"),
         Rule("unit.unknown", W, "无法识别填报单位",
              "无法从“填报单位”或“行政区划”识别本表属于哪个镇（场、街道）。请在第2行填写“填报单位：××镇”。"),
         Rule("unit.mismatch", E, "行政区划不符",

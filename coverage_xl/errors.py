@@ -20,8 +20,14 @@ class InputError(CoverageError):
 
 
 class UnreadableError(InputError):
-    """The file is not a spreadsheet calamine can open or decode (corrupt, encrypted, not a workbook).
-    Validation turns it into the finding ``file.unreadable``; elsewhere it stops that file's work."""
+    """The file is not a spreadsheet calamine can open or decode (corrupt, encrypted, not a workbook),
+    or it is over a safety limit (:mod:`coverage_xl.precheck`). Validation turns it into the finding
+    ``code`` (``file.unreadable``, ``file.too_large``, ``file.suspicious``); elsewhere it stops that
+    file's work."""
+
+    def __init__(self, reason: str, code: str = "file.unreadable") -> None:
+        super().__init__(reason)
+        self.code = code
 
 
 class HeaderNotFoundError(InputError, LookupError):

@@ -2,12 +2,14 @@
 
 The Annex 3 sheet is found by its header, not by its name or position; columns are mapped by their
 header texts (so a moved or renamed column is a ``header.mismatch`` finding, not silent garbage);
-data runs from the row after the 1–20 numbering row to the 合计 row, blank rows skipped. Cell values
+data runs from the row after the 1–20 numbering row to the last 合计 row, blank rows and village
+subtotals (××村小计) skipped; people listed below the last 合计 are read too, and said. Cell values
 keep their raw type — an ID stored as a number stays a float so the validator can say so.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,9 +19,10 @@ from typing import Any
 from coverage_xl.errors import HeaderNotFoundError, UnreadableError
 from coverage_xl.findings import Finding
 from coverage_xl.layout import ANNEX3, TOTAL_LABEL, header_key, leaf_headers
+from coverage_xl.precheck import FORMAT_NAMES, SUFFIX_KIND, Inspection, RefusedError, inspect
 from coverage_xl.units import Unit, find_unit
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb")
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".xlsb", ".et")  # .et: WPS, BIFF inside
 HEADER_SCAN_ROWS = 40  # the header must start within the first rows of a sheet
 MIN_HEADER_HITS = 4  # leaf header texts a row needs to count as the Annex 3 header
 
@@ -57,6 +60,7 @@ class SurveySheet:
     row_numbers: list[int]  # Excel row number of each data row
     findings: list[Finding] = field(default_factory=list)
     hidden: bool = False
+    uncached: set[tuple[int, int]] = field(default_factory=set)  # (row, column) of formulas never calculated
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -64,19 +68,37 @@ class SurveySheet:
 
 def open_workbook(path: str | Path):
     """Open with calamine, turning every failure into :class:`UnreadableError` with a Chinese reason."""
+    return open_inspected(path)[0]
+
+
+def open_inspected(path: str | Path) -> tuple[Any, Inspection]:
+    """Check the file (:func:`coverage_xl.precheck.inspect`), then open it with calamine by its real
+    format. Returns the workbook and what the checks found (format notes, stray cells, formulas with
+    no cached value). Every failure is an :class:`UnreadableError` with a Chinese reason."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
     try:
-        head = path.open("rb").read(8)
+        with path.open("rb") as fh:
+            head = fh.read(8)
     except OSError as exc:
         raise UnreadableError(f"文件打不开（{exc.strerror or exc}）") from exc
-    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in (".xlsx", ".xlsm"):
-        raise UnreadableError("文件已加密（设置了打开密码）或是旧格式被改了扩展名，请去掉密码后另存为.xlsx")
     if not head:
         raise UnreadableError("文件是空的（0字节）")
     try:
-        return CalamineWorkbook.from_path(str(path))
+        found = inspect(path, head)
+    except RefusedError as exc:
+        raise UnreadableError(str(exc), exc.code) from exc
+    except OSError as exc:
+        raise UnreadableError(f"文件打不开（{exc.strerror or exc}）") from exc
+    if found.kind == "encrypted":
+        raise UnreadableError("文件已加密（设置了打开密码），请去掉密码后另存为.xlsx再提交")
+    try:
+        if found.bounded is not None:
+            return CalamineWorkbook.from_filelike(io.BytesIO(found.bounded)), found
+        if found.kind in FORMAT_NAMES and SUFFIX_KIND.get(path.suffix.lower()) != found.kind:
+            return CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes())), found  # by content
+        return CalamineWorkbook.from_path(str(path)), found
     except Exception as exc:  # calamine raises several error types; all mean "cannot read"
         text = str(exc)
         if "password" in text.lower() or "encrypt" in text.lower():
@@ -207,7 +229,7 @@ def read_survey(path: str | Path) -> SurveySheet:
     Raises :class:`UnreadableError` when the file cannot be opened and :class:`HeaderNotFoundError`
     when no sheet carries the Annex 3 header (callers turn both into findings)."""
     path = Path(path)
-    wb = open_workbook(path)
+    wb, inspection = open_inspected(path)
     candidates = []
     visible = {m.name: str(m.visible).endswith("Visible") for m in wb.sheets_metadata}
     for name in wb.sheet_names:
@@ -243,13 +265,20 @@ def read_survey(path: str | Path) -> SurveySheet:
     if rows and len(rows[0]) < width:  # calamine rows are rectangular: pad once if a column lies outside
         rows = [row + [""] * (width - len(row)) for row in rows]
     end = len(rows)
-    for r in range(start, len(rows)):  # the 合计 row ends the data (cheap test first: most labels are codes)
-        label = rows[r][first_col] if first_col is not None else ""
-        second = rows[r][second_col] if second_col is not None else ""
-        if (label.__class__ is str and "合" in label and _is_total(label)) or \
-                (second.__class__ is str and "合" in second and _is_total(second) and not str(label).strip()):
-            end = r
-            break
+    totals = [r for r in range(start, end) if _is_total_row(rows[r], first_col, second_col)]
+    skip: set[int] = set(totals)
+    after: list[int] = []  # data rows below the last total: read, and said
+    if totals:
+        for r in range(totals[-1] + 1, end):
+            if _is_after_total_data(rows[r], idx):
+                after.append(r)
+            else:
+                skip.add(r)
+        if not after:
+            end = totals[-1]
+        else:
+            findings.append(Finding("rows.after_total", sheet=name, row=r_off + after[0] + 1, details=(
+                ("detail", _row_list([r_off + r + 1 for r in after])), ("expected", r_off + totals[-1] + 1))))
     if idx == list(range(c0, c0 + ANNEX3.width)):
         if c0 == 0 and rows and len(rows[0]) == ANNEX3.width:
             window = rows[start:end]  # the table is the whole sheet: no copy per row
@@ -258,12 +287,16 @@ def read_survey(path: str | Path) -> SurveySheet:
     else:
         window = [[row[i] if i is not None else "" for i in idx] for row in rows[start:end]]
     name_i, id_i = ANNEX3.col("name") - 1, ANNEX3.col("id") - 1
-    keep = [k for k, v in enumerate(window) if not ((v[name_i] == "" or v[id_i] == "") and _blank_row(v))]
+    keep = [k for k, v in enumerate(window)
+            if not ((v[name_i] == "" or v[id_i] == "") and _blank_row(v)) and (start + k) not in skip]
     if len(keep) == len(window):
         data, numbers = window, list(range(r_off + start + 1, r_off + end + 1))
     else:
         data = [window[k] for k in keep]
         numbers = [r_off + start + k + 1 for k in keep]
+    uncached = inspection.uncached.get(name, set())
+    if uncached:
+        findings.extend(_uncached_findings(name, uncached, set(numbers), idx, c_off))
 
     unit_text = _unit_line(rows, hr)
     unit = find_unit(unit_text)
@@ -278,15 +311,54 @@ def read_survey(path: str | Path) -> SurveySheet:
     return SurveySheet(
         path=path, sheet=name, unit=unit, unit_text=unit_text, header_row=r_off + hr + 1,
         first_column=c_off + c0 + 1, columns={k: (None if i is None else c_off + i + 1) for k, i in zip(ANNEX3.keys, idx, strict=True)},
-        rows=data, row_numbers=numbers, findings=findings, hidden=not is_visible,
+        rows=data, row_numbers=numbers, findings=inspection.notes + findings, hidden=not is_visible,
+        uncached=uncached,
     )
 
 
 _ELLIPSIS = {"……", "…", "...", "。。。", "......"}
 
 
-def _is_total(text: str) -> bool:
-    return text.strip().replace(" ", "").replace("\u3000", "") == TOTAL_LABEL
+_SUBTOTAL = re.compile(rf"^.{{0,15}}(?:{TOTAL_LABEL}|小计|总计)$")  # 合计, 新建村小计, 总计
+_FOOTER_WORDS = ("填表人", "审核", "负责人", "制表", "联系电话：", "填报日期")
+
+
+def _is_total_row(row: list[Any], first_col: int | None, second_col: int | None) -> bool:
+    """The 合计 row, or a village's subtotal (XX村小计, a second 合计) in column 1 or 2."""
+    label = row[first_col] if first_col is not None else ""
+    if label.__class__ is str and "计" in label:
+        return bool(_SUBTOTAL.match(label.strip().replace(" ", "").replace("\u3000", "")))
+    if label is None or not str(label).strip():
+        second = row[second_col] if second_col is not None else ""
+        if second.__class__ is str and "计" in second:
+            return bool(_SUBTOTAL.match(second.strip().replace(" ", "").replace("\u3000", "")))
+    return False
+
+
+def _is_after_total_data(row: list[Any], idx: list[int | None]) -> bool:
+    """A row below the last total that lists a person (a name or an ID number and at least one more
+    field), not a note in one cell or a signature line (填表人：…, 审核人：…)."""
+    values = [row[i] if i is not None and i < len(row) else "" for i in idx]
+    if _blank_row(values):
+        return False
+    if any(isinstance(v, str) and any(w in v for w in _FOOTER_WORDS) for v in row):
+        return False
+    name, pid = values[ANNEX3.col("name") - 1], values[ANNEX3.col("id") - 1]
+    filled = sum(1 for v in values[2:] if v is not None and str(v).strip())
+    return filled >= 2 and (bool(str(name).strip()) or bool(str(pid).strip()))
+
+
+def _row_list(numbers: list[int], shown: int = 10) -> str:
+    text = "、".join(str(n) for n in numbers[:shown])
+    return f"第{text}行" + (f"等{len(numbers)}行" if len(numbers) > shown else "")
+
+
+def _uncached_findings(sheet: str, cells: set[tuple[int, int]], data_rows: set[int], idx: list[int | None],
+                       c_off: int) -> list[Finding]:
+    """One finding per formula cell in the data area that was never calculated (its value is unknown)."""
+    by_col = {c_off + i + 1: ANNEX3.columns[n].key for n, i in enumerate(idx) if i is not None}
+    return [Finding("cell.formula_uncached", sheet=sheet, row=r, column=c, field=by_col[c])
+            for r, c in sorted(cells) if r in data_rows and c in by_col]
 
 
 def _blank_row(values: list[Any]) -> bool:

@@ -19,13 +19,14 @@ import multiprocessing as mp
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from coverage_xl.atomic import backup_path
-from coverage_xl.findings import Finding
+from coverage_xl.findings import FileReport, Finding
 from coverage_xl.layout import RUNLOG_SHEET
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
@@ -49,7 +50,8 @@ class FileRecord:
 @dataclass
 class CrossDuplicate:
     id: str
-    places: list[tuple[str, str, int]]  # (unit name, file name, Excel row)
+    places: list[tuple[str, str, int]]  # (unit name, file name, Excel row), for display
+    sources: list[Path] = field(default_factory=list)  # each place's file by full path: names repeat (附件3.xlsx)
     owner: str | None = None  # the unit chosen in 归属单位; None while undecided (counted in each unit)
     choice: OwnerChoice | None = None  # where the choice was written
 
@@ -68,7 +70,7 @@ class SurveyBatch:
     owner_findings: list[Finding] = field(default_factory=list)  # about the 归属单位 cells
     owner_source: str = ""  # the workbook the 归属单位 choices were read from
     owner_typed: dict[tuple[str, str], str] = field(default_factory=dict)  # (ID, unit) -> 归属单位 as typed
-    given_away: dict[str, frozenset[int]] = field(default_factory=dict)  # file name -> rows owned elsewhere
+    given_away: dict[str, frozenset[int]] = field(default_factory=dict)  # file path -> rows owned elsewhere
 
     @property
     def counted(self) -> list[FileRecord]:
@@ -78,7 +80,7 @@ class SurveyBatch:
         """The rows of one counted file that count in its unit's figures (see the module docstring):
         rows owned by another unit are left out, then an ID repeated inside the file counts once."""
         p = rec.checked.people
-        away = self.given_away.get(rec.path.name)
+        away = self.given_away.get(str(rec.path))
         if away:
             p = p[~p["row"].isin(away)]
         return p[first_of_each_id(p)]
@@ -86,7 +88,7 @@ class SurveyBatch:
     def row_accounting(self, rec: FileRecord) -> tuple[int, int]:
         """(rows owned by another unit, repeated rows of an ID already counted in this unit)."""
         people = rec.checked.people
-        away = self.given_away.get(rec.path.name, frozenset())
+        away = self.given_away.get(str(rec.path), frozenset())
         given = int(people["row"].isin(away).sum()) if away else 0
         return given, len(people) - given - len(self.counted_people(rec))
 
@@ -158,28 +160,79 @@ def default_workers(n_files: int) -> int:
     return max(1, min(os.cpu_count() or 1, 4, n_files))
 
 
+def _died(path: Path, exc: BaseException) -> tuple[Checked, str, int, float]:
+    """A file whose check killed its worker (abort, out of memory) or raised: ``file.unreadable``
+    for that file alone."""
+    if isinstance(exc, MemoryError):
+        reason = "读取时内存不足（文件过大或结构异常）"
+    elif isinstance(exc, BrokenProcessPool):
+        reason = "读取时处理进程异常退出（文件结构异常或内存不足），其他文件不受影响"
+    else:
+        reason = f"读取时出错（{type(exc).__name__}）"
+    report = FileReport(path=path, readable=False, findings=[Finding("file.unreadable", details=(("detail", reason),))])
+    try:
+        stat = path.stat()
+        digest, size, mtime = sha256_of(path), stat.st_size, stat.st_mtime
+    except OSError:
+        digest, size, mtime = "", 0, 0.0
+    return Checked(report, empty_people()), digest, size, mtime
+
+
+def _check_safely(path: Path, as_of: dt.date) -> tuple[Checked, str, int, float]:
+    try:
+        return _check_one(path, as_of)
+    except (MemoryError, RecursionError) as exc:
+        return _died(path, exc)
+
+
+def _check_alone(path: Path, as_of: dt.date, ctx) -> tuple[Checked, str, int, float]:
+    """Check one file in a process of its own, so that if it dies, only this file is lost."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        try:
+            return pool.submit(_check_one, path, as_of).result()
+        except Exception as exc:  # the worker died (BrokenProcessPool) or the check raised in it
+            return _died(path, exc)
+
+
 def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
                progress: Callable[[Path, int, int], None] | None) -> Iterator[tuple[Checked, str, int, float]]:
-    """Results in file order; ``progress(path, n, total)`` as each file is taken up."""
+    """Results in file order; ``progress(path, n, total)`` as each file is taken up.
+
+    A worker that dies (SIGABRT from a native allocation failure, the OOM killer) breaks the whole
+    pool; every file not finished then is checked again, each in a process of its own, so that the
+    file that kills its process becomes ``file.unreadable`` and the others are still counted."""
     workers = workers or default_workers(len(files))
     total = len(files)
     if workers <= 1 or total <= 1:
         for n, path in enumerate(files, start=1):
             if progress:
                 progress(path, n, total)
-            yield _check_one(path, as_of)
+            yield _check_safely(path, as_of)
         return
     methods = mp.get_all_start_methods()
     ctx = mp.get_context("fork" if "fork" in methods else "spawn")
     # Largest files first, so that no worker is left with the biggest one at the end.
     order = sorted(range(total), key=lambda i: -_size(files[i]))
+    broken = False
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
         submitted = {i: pool.submit(_check_one, files[i], as_of) for i in order}
         futures = [submitted[i] for i in range(total)]
         for n, (path, fut) in enumerate(zip(files, futures, strict=True), start=1):
             if progress:
                 progress(path, n, total)
-            yield fut.result()
+            if not broken:
+                try:
+                    yield fut.result()
+                    continue
+                except BrokenProcessPool:
+                    broken = True
+                except Exception as exc:  # raised inside the worker (MemoryError …): this file only
+                    yield _died(path, exc)
+                    continue
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                yield fut.result()  # finished before the pool broke
+            else:
+                yield _check_alone(path, as_of, ctx)
 
 
 def _is_previous_output(path: Path) -> bool:
@@ -281,16 +334,16 @@ def apply_owner_choices(batch: SurveyBatch, owners: OwnerChoices) -> None:
     away: dict[str, set[int]] = {}
     for d in batch.duplicates:
         if d.owner is not None:
-            for unit, fname, row in d.places:
+            for (unit, _, row), source in zip(d.places, d.sources, strict=True):
                 if unit != d.owner:
-                    away.setdefault(fname, set()).add(row)
+                    away.setdefault(str(source), set()).add(row)
     batch.given_away = {k: frozenset(v) for k, v in away.items()}
     batch.owner_findings.sort(key=lambda f: (f.row or 0, f.code))
 
 
 def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
     """The same ID in two or more units' counted files; adds ``id.duplicate_cross_unit`` findings."""
-    frames = [f.checked.people[["id", "row"]].assign(unit=f.unit.name, file=f.path.name)
+    frames = [f.checked.people[["id", "row"]].assign(unit=f.unit.name, file=str(f.path))
               for f in batch.counted if f.unit]
     if not frames:
         return []
@@ -299,15 +352,16 @@ def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
     multi = ids[ids.duplicated("id", keep=False)]
     multi = multi[multi.groupby("id")["unit"].transform("nunique") > 1]
     dups: list[CrossDuplicate] = []
-    rec_by_file = {r.path.name: r for r in batch.counted}
+    rec_by_path = {str(r.path): r for r in batch.counted}  # by full path: several units send "附件3.xlsx"
     order = {u.name: i for i, u in enumerate(batch.units)}
     for pid, grp in multi.groupby("id", sort=True):
-        places = sorted(((u, f, int(r)) for u, f, r in zip(grp["unit"], grp["file"], grp["row"], strict=True)),
-                        key=lambda p: (order.get(p[0], len(order)), p[1], p[2]))  # Annex 1 order
-        dups.append(CrossDuplicate(str(pid), places))
-        for unit, fname, row in places:
-            others = "、".join(f"{u}（{f}第{r}行）" for u, f, r in places if (u, f, r) != (unit, fname, row))
-            rec = rec_by_file[fname]
+        found = sorted(((u, f, int(r)) for u, f, r in zip(grp["unit"], grp["file"], grp["row"], strict=True)),
+                       key=lambda p: (order.get(p[0], len(order)), Path(p[1]).name, p[2], p[1]))  # Annex 1 order
+        places = [(u, Path(f).name, r) for u, f, r in found]
+        dups.append(CrossDuplicate(str(pid), places, [Path(f) for _, f, _ in found]))
+        for (_, fpath, row), place in zip(found, places, strict=True):
+            others = "、".join(f"{u}（{f}第{r}行）" for u, f, r in places if (u, f, r) != place)
+            rec = rec_by_path[fpath]
             col = rec.checked.survey.columns.get("id") if rec.checked.survey else None
             rec.checked.report.findings.append(Finding(
                 "id.duplicate_cross_unit", sheet=rec.checked.report.sheet, row=row, column=col, field="id",

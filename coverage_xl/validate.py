@@ -47,6 +47,8 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
     findings: list[Finding] = list(survey.findings)
     for check in RULE_CHECKS:
         findings.extend(check(ctx))
+    if survey.uncached:  # a formula never calculated is its own finding, not "未填写"
+        findings = [f for f in findings if f.code == "cell.formula_uncached" or (f.row, f.column) not in survey.uncached]
     findings.sort(key=lambda f: (f.row or 0, f.column or 0))
     report = FileReport(path=survey.path, unit=survey.unit.name if survey.unit else None,
                         sheet=survey.sheet, rows=len(survey.rows), findings=findings)
@@ -110,7 +112,7 @@ def _validate_file(path: Path, as_of: dt.date | None) -> Checked:
         survey = read_survey(path)
     except UnreadableError as exc:
         report = FileReport(path=path, readable=False,
-                            findings=[Finding("file.unreadable", details=(("detail", str(exc)),))])
+                            findings=[Finding(exc.code, details=(("detail", str(exc)),))])
         return Checked(report, empty_people())
     except HeaderNotFoundError:
         report = FileReport(path=path, findings=[Finding("sheet.not_found")])

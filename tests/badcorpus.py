@@ -329,3 +329,83 @@ def wps_like_xls(folder: Path) -> Path:
     final = folder / "新湾镇_WPS另存.xls"
     shutil.move(out, final)
     return final
+
+
+# --- workbooks that would take a run down (issue 12 §4) --------------------------------------------
+
+def stray_cell_xfd(folder: Path, n: int = 3000) -> Path:
+    """3,000 people and one stray value in column XFD of a data row: calamine alone holds a
+    3,006 × 16,384 range (1.9 GB)."""
+    u = unit()
+    p = write_grid(folder / "三千行加一个XFD单元格.xlsx", plain_rows(u, people(u, n)))
+    wb = openpyxl.load_workbook(p)
+    wb.active["XFD10"] = "误输入"
+    wb.save(p)
+    return p
+
+
+def corner_value(folder: Path) -> Path:
+    """A clean sheet plus one value at XFD1048576: calamine alone aborts the process (512 GB)."""
+    u = unit()
+    p = write_grid(folder / "右下角有一个值.xlsx", plain_rows(u, people(u)))
+    wb = openpyxl.load_workbook(p)
+    wb.active["XFD1048576"] = 1
+    wb.save(p)
+    return p
+
+
+def _rewrite_part(src: Path, dest: Path, part: str, data: bytes) -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item, data if item.filename == part else zin.read(item.filename))
+    return dest
+
+
+def shared_strings_bomb(folder: Path, mb: int = 40) -> Path:
+    """sharedStrings.xml holding one 40 MB string of one letter: 40 KB compressed (ratio ~1000)."""
+    src = shared_strings_xlsx(good(folder / "_src"), folder / "_src" / "共享字符串.xlsx")
+    with zipfile.ZipFile(src) as z:
+        sst = z.read("xl/sharedStrings.xml")
+    big = sst.replace(b"<si><t>", b"<si><t>" + b"a" * (mb << 20), 1)
+    return _rewrite_part(src, folder / "共享字符串炸弹.xlsx", "xl/sharedStrings.xml", big)
+
+
+def declared_huge(folder: Path, size: int = 3 << 30) -> Path:
+    """A package whose directory declares a 3 GB sharedStrings part (the sizes are forged)."""
+    src = shared_strings_xlsx(good(folder / "_src"), folder / "_src" / "共享字符串.xlsx")
+    data = bytearray(src.read_bytes())
+    name = b"xl/sharedStrings.xml"
+    pos = data.find(b"PK\x01\x02")
+    while pos >= 0:
+        n = int.from_bytes(data[pos + 28 : pos + 30], "little")
+        if data[pos + 46 : pos + 46 + n] == name:
+            data[pos + 24 : pos + 28] = size.to_bytes(4, "little")
+        pos = data.find(b"PK\x01\x02", pos + 4)
+    p = folder / "声明解压后3GB.xlsx"
+    p.write_bytes(bytes(data))
+    return p
+
+
+# --- input files in another shape (issue 12 §5) ----------------------------------------------------
+
+def formula_uncached(folder: Path) -> tuple[Path, list[tuple[int, int]]]:
+    """Two names written as formulas by a program (openpyxl stores no cached value); returns the path
+    and the (row, column) of those cells."""
+    u = unit()
+    grid = plain_rows(u, people(u))
+    cells = []
+    for i in (1, 4):
+        grid[5 + i][2] = f'="某"&"{i}"'
+        cells.append((FIRST_DATA_ROW + i, 3))
+    return write_grid(folder / "公式未计算.xlsx", grid), cells
+
+
+def rows_after_total(folder: Path) -> Path:
+    """A village subtotal (小计) after 6 people, 合计 after 10, then 2 more people and a signature
+    line: rows 6–11, 13–16 and 18–19 are people; 12 and 17 are totals, 20 is a signature."""
+    u = unit()
+    rows = plain_rows(u, people(u), total=False)
+    head, data = rows[:5], rows[5:]
+    grid = head + data[:6] + [["", "新建村小计"]] + data[6:10] + [["合计"]] + data[10:] + \
+        [["填表人：王某某", "", "", "", "", "", "审核人：李某某"]]
+    return write_grid(folder / "合计行后还有数据.xlsx", grid)

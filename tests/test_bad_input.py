@@ -50,6 +50,13 @@ CASES: dict[str, Case] = {
     "hidden": Case("hidden", 0, frozenset(), 12),
     "million_formatted_rows": Case("million_formatted_rows", 0, frozenset(), 12),
     "chinese_name": Case("chinese_name", 0, frozenset(), 12),
+    # issue 12 §4: no workbook can take the run down
+    "stray_cell_xfd": Case("stray_cell_xfd", 0, frozenset({"sheet.stray_cells"}), 3000, ("XFD10", "已忽略")),
+    "corner_value": Case("corner_value", 0, frozenset({"sheet.stray_cells"}), 12, ("XFD1048576",)),
+    "shared_strings_bomb": Case("shared_strings_bomb", 2, frozenset({"file.suspicious"}), 0, ("压缩比",)),
+    "declared_huge": Case("declared_huge", 2, frozenset({"file.too_large"}), 0, ("GB", "超过上限")),
+    # issue 12 §5: input files in another shape
+    "rows_after_total": Case("rows_after_total", 0, frozenset({"rows.after_total"}), 12, ("第18、19行", "第17行")),
 }
 LIBREOFFICE_CASES = {
     "formulas": Case("formulas", 0, frozenset(), 12),
@@ -345,3 +352,132 @@ def test_entity_bomb_is_refused_by_every_reader(corpus):
     # the same workbook without the DTD reads fine: the refusal is about the bomb, not the format
     clean = bc.shared_strings_xlsx(bc.good(bomb.parent / "_clean"), bomb.parent / "共享字符串.xlsx")
     assert validate_file(clean).report.rows == bc.ROWS
+
+
+# --- issue 12 §4: no workbook can take the run down ------------------------------------------------
+
+@pytest.mark.parametrize("name, cell", [("stray_cell_xfd", "XFD10"), ("corner_value", "XFD1048576")])
+def test_a_stray_cell_far_from_the_data_costs_no_gigabytes_and_is_named(corpus, name, cell):
+    """calamine alone: 1.9 GB for XFD10 beside 3,000 rows; an abort (512 GB) for XFD1048576."""
+    run = cli_measured("validate", corpus[name], "--as-of", AS_OF, "--format", "json", timeout=300)
+    assert run.code == 0, run.output
+    assert 0 < run.max_rss_mb < 600, run.max_rss_mb
+    (f,) = _json(run)["files"]
+    stray = [(x["sheet"], x["row"], x["column"]) for x in f["findings"] if x["code"] == "sheet.stray_cells"]
+    from coverage_xl.precheck import cell_name
+
+    assert [cell_name(r, c) for _, r, c in stray] == [cell]
+    assert f["rows"] == CASES[name].rows and f["errors"] == 0
+
+
+def test_a_shared_strings_bomb_is_refused_before_calamine_inflates_it(corpus):
+    run = cli_measured("validate", corpus["shared_strings_bomb"], "--as-of", AS_OF, timeout=120)
+    assert run.code == 2, run.output
+    assert "file.suspicious" in run.output and "sharedStrings" in run.output
+    assert 0 < run.max_rss_mb < 300, run.max_rss_mb
+
+
+def test_an_export_over_the_limits_is_refused_by_the_table_reader_too(corpus):
+    from coverage_xl.errors import InputError
+    from coverage_xl.tables import read_table
+
+    with pytest.raises(InputError) as caught:
+        read_table(corpus["shared_strings_bomb"])
+    assert "压缩比" in str(caught.value) and corpus["shared_strings_bomb"].name in str(caught.value)
+    with pytest.raises(InputError) as caught:
+        read_table(corpus["declared_huge"])
+    assert "超过上限" in str(caught.value)
+
+
+def _abort_on(name: str, *, memory: str = ""):
+    """A stand-in for validate_file that kills its worker process (SIGABRT, as a native allocation
+    failure does) on the file called ``name``, and raises MemoryError on ``memory``."""
+    import faulthandler
+    import os
+
+    from coverage_xl import validate
+
+    def check(path, as_of=None):
+        if Path(path).name == name:
+            faulthandler.disable()  # no Python stack dump: the abort is the point
+            os.abort()
+        if Path(path).name == memory:
+            raise MemoryError
+        return validate.validate_file(path, as_of)
+
+    return check
+
+
+def test_a_worker_that_aborts_loses_only_its_own_file(tmp_path, monkeypatch):
+    import datetime as dt
+    import multiprocessing as mp
+
+    from coverage_xl import survey, synth
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("the stand-in reaches worker processes through fork")
+    synth.write_sample_folder(tmp_path, 140, seed=12, errors_per_unit=0)
+    files = survey.spreadsheet_files(tmp_path)
+    victim = files[3]
+    monkeypatch.setattr(survey, "validate_file", _abort_on(victim.name))
+    batch = survey.load_batch(tmp_path, dt.date(2020, 9, 30), workers=2)
+    rec = next(r for r in batch.files if r.path == victim)
+    assert not rec.counted and not rec.checked.report.readable
+    assert rec.checked.report.flatten() == [(None, None, "file.unreadable")]
+    assert "进程异常退出" in rec.problem
+    assert len(batch.counted) == 13 and len(batch.files) == 14
+    assert rec.sha256 == survey.sha256_of(victim)
+
+
+def test_a_worker_out_of_memory_loses_only_its_own_file(tmp_path, monkeypatch):
+    import datetime as dt
+    import multiprocessing as mp
+
+    from coverage_xl import survey, synth
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("the stand-in reaches worker processes through fork")
+    synth.write_sample_folder(tmp_path, 140, seed=12, errors_per_unit=0)
+    victim = survey.spreadsheet_files(tmp_path)[5]
+    monkeypatch.setattr(survey, "validate_file", _abort_on("", memory=victim.name))
+    for workers in (1, 2):
+        batch = survey.load_batch(tmp_path, dt.date(2020, 9, 30), workers=workers)
+        rec = next(r for r in batch.files if r.path == victim)
+        assert rec.checked.report.flatten() == [(None, None, "file.unreadable")] and "内存不足" in rec.problem
+        assert len(batch.counted) == 13
+
+
+# --- issue 12 §5: input files in another shape -----------------------------------------------------
+
+def test_rows_after_the_total_are_read_and_named_and_subtotals_skipped(corpus):
+    checked = validate_file(corpus["rows_after_total"], as_of=None)
+    assert list(checked.people["row"]) == [6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 18, 19]
+    assert [(f.row, f.column, f.code) for f in checked.report.findings if f.severity.value != "info"] == [
+        (18, None, "rows.after_total")]
+
+
+def test_a_formula_never_calculated_is_its_own_finding_not_a_blank(tmp_path):
+    path, cells = bc.formula_uncached(tmp_path)
+    run = cli("validate", path, "--as-of", AS_OF, "--format", "json")
+    assert run.code == 1
+    (f,) = _json(run)["files"]
+    assert [(x["row"], x["column"], x["code"]) for x in f["findings"] if x["severity"] == "error"] == [
+        (r, c, "cell.formula_uncached") for r, c in cells]
+    assert "公式未计算，请在 Excel 中打开并保存后再提交" in json.dumps(f, ensure_ascii=False)
+
+
+def test_people_of_two_units_files_with_the_same_name_are_not_mixed_up(tmp_path):
+    """Both units send 附件3.xlsx; one person appears in both under different names."""
+    need_command("consolidate")
+    a, b = bc.unit("南嘴镇"), bc.unit("草尾镇")
+    pa, pb = bc.people(a, 4, seed=1), bc.people(b, 4, seed=2)
+    pb[2].values["id"] = pa[1].values["id"]
+    pb[2].values["birth"] = pa[1].values["birth"]
+    fa = bc.write_grid(tmp_path / "南嘴" / "附件3.xlsx", bc.plain_rows(a, pa))
+    fb = bc.write_grid(tmp_path / "草尾" / "附件3.xlsx", bc.plain_rows(b, pb))
+    out = tmp_path / "汇总.xlsx"
+    run = cli("consolidate", fa, fb, "-o", out, "--as-of", AS_OF)
+    assert run.code in (0, 1), run.output
+    rows = [r for r in _sheet_rows(out, "重复人员")[2:] if r[1]]
+    assert sorted((r[3], r[2], int(r[5])) for r in rows) == sorted([
+        ("南嘴镇", pa[1].values["name"], bc.FIRST_DATA_ROW + 1), ("草尾镇", pb[2].values["name"], bc.FIRST_DATA_ROW + 2)])

@@ -139,21 +139,21 @@ def write_duplicates(ws: Worksheet, result: Annex4Result) -> int:
             "再次汇总、调度时只计入该单位；未填的按各单位上报分别计入。").font = HEADER_FONT
     header = 2
     _header(ws, header, DUPLICATE_HEADERS)
-    files = {f.path.name: f for f in result.batch.counted}
-    names: dict[str, dict[int, str]] = {}
+    files = {f.path: f for f in result.batch.counted}  # by full path: several units send "附件3.xlsx"
+    names: dict[Path, dict[int, str]] = {}
     r = header
     n = 0
     for d in result.batch.duplicates:
-        for unit, fname, row in d.places:
-            if fname not in names:
-                ppl = files[fname].checked.people if fname in files else None
-                names[fname] = dict(zip(ppl["row"], ppl["name"], strict=True)) if ppl is not None else {}
+        for (unit, fname, row), source in zip(d.places, d.sources, strict=True):
+            if source not in names:
+                ppl = files[source].checked.people if source in files else None
+                names[source] = dict(zip(ppl["row"], ppl["name"], strict=True)) if ppl is not None else {}
             others = "、".join(f"{u}（{f}第{rr}行）" for u, f, rr in d.places if (u, f, rr) != (unit, fname, row))
             n += 1
             r += 1
             # what the clerk typed stays (a rejected choice too, so its finding can be seen and fixed)
             owner = result.batch.owner_typed.get((d.id, unit)) or d.owner or ""
-            _body(ws, r, [n, d.id, names[fname].get(row, ""), unit, fname, row, others, owner])
+            _body(ws, r, [n, d.id, names[source].get(row, ""), unit, fname, row, others, owner])
             ws.cell(r, 2).number_format = "@"
     if n == 0:
         _body(ws, header + 1, ["", "未发现跨单位重复的身份证号码", "", "", "", "", "", ""])
