@@ -25,7 +25,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "coverage_xl.paths", "coverage_xl.counting"),
     "core": ("coverage_xl.read", "coverage_xl.idcard", "coverage_xl.values", "coverage_xl.mask",
              "coverage_xl.findings", "coverage_xl.rules", "coverage_xl.validate", "coverage_xl.survey",
-             "coverage_xl.tables", "coverage_xl.consolidate", "coverage_xl.exports", "coverage_xl.dispatch",
+             "coverage_xl.tables", "coverage_xl.precheck", "coverage_xl.consolidate", "coverage_xl.exports", "coverage_xl.dispatch",
              "coverage_xl.progress", "coverage_xl.history", "coverage_xl.estimate", "coverage_xl.atomic", "coverage_xl.ownership", "coverage_xl.villages",
              "coverage_xl.ledger"),
     "writers": ("coverage_xl.sheets", "coverage_xl.xlsm", "coverage_xl.report", "coverage_xl.notices.render",
