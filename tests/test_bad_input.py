@@ -468,7 +468,6 @@ def test_a_formula_never_calculated_is_its_own_finding_not_a_blank(tmp_path):
 
 def test_people_of_two_units_files_with_the_same_name_are_not_mixed_up(tmp_path):
     """Both units send 附件3.xlsx; one person appears in both under different names."""
-    need_command("consolidate")
     a, b = bc.unit("南嘴镇"), bc.unit("草尾镇")
     pa, pb = bc.people(a, 4, seed=1), bc.people(b, 4, seed=2)
     pb[2].values["id"] = pa[1].values["id"]
