@@ -87,7 +87,7 @@ def _check_sheet(df: pd.DataFrame, sheet: str, as_of: dt.date, report: FileRepor
         def bad(code: str, key: str, value: object, *details: tuple[str, object],
                 found: list[Finding] = found, row: int = int(row)) -> None:
             found.append(Finding(code, sheet=sheet, row=row, column=cols.get(key), field=key, value=value,
-                                 details=details))
+                                 details=(("sheet", sheet), *details)))
 
         raw_id = cell(rec, "id")
         pid = ex.match_key(raw_id)
@@ -147,7 +147,7 @@ def read_followup_file(path: str | Path, as_of: dt.date, units: tuple[Unit, ...]
             continue  # an empty sheet
         if df.attrs.get("header_row") is None:
             continue
-        report.sheet = report.sheet or name
+        report.sheet = f"{report.sheet}、{name}" if report.sheet else name  # every sheet read, for the summary
         report.rows += len(df)
         entries.extend(_check_sheet(df, name, as_of, report))
     report.findings.sort(key=lambda f: (f.sheet or "", f.row or 0, f.column or 0))
