@@ -59,7 +59,8 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
     ids = pd.Index(sorted(set(lp.index) | set(survey_rows["id"])), name="id")
     p = pd.DataFrame(index=ids)
     p["on_list"] = ids.isin(lp.index)
-    p["list_unit"] = lp["unit"].reindex(ids).fillna("")
+    lpi = lp.reindex(ids)  # aligned once: every column below is read from these three frames
+    p["list_unit"] = lpi["unit"].fillna("")
 
     # --- the survey: one deciding row per person, every unit they appear in
     sr = survey_rows.copy()
@@ -76,8 +77,9 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
         multi = per_unit[per_unit["id"].isin(several)].sort_values(["id", "unit_order"])
         unit_lists.loc[several] = multi.groupby("id")["unit"].agg("、".join)
     p["surveyed"] = ids.isin(first.index)
-    p["category"] = first["category"].reindex(ids).fillna("")
-    p["willing"] = first["willing"].reindex(ids).fillna("")
+    fi = first.reindex(ids)
+    p["category"] = fi["category"].fillna("")
+    p["willing"] = fi["willing"].fillna("")
     p["survey_units"] = unit_lists.reindex(ids).fillna("")
     crossing = sr.loc[sr["cross_unit"].astype(bool), "id"].unique()
     p["cross_unit_duplicate"] = (n_units.reindex(ids).fillna(0).to_numpy() > 1) | ids.isin(crossing)
@@ -85,8 +87,9 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
 
     # --- the pension system's facts
     f = facts.set_index("id")
+    ff = f.reindex(ids)
     for col in ("registered", "drawing", "paid"):
-        p[col] = f[col].astype(bool).reindex(ids, fill_value=False).to_numpy()
+        p[col] = ff[col].fillna(0).astype(bool).to_numpy()
 
     # --- follow-up contacts
     p["signed"] = False
@@ -139,10 +142,10 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
 
     # --- who they are and where they belong
     list_known = p["on_list"].to_numpy() & (p["list_unit"].to_numpy() != "")
-    p["unit"] = np.where(list_known, p["list_unit"], first["unit"].reindex(ids).fillna(p["list_unit"]))
-    p["name"] = lp["name"].reindex(ids).fillna(first["name"].reindex(ids)).fillna("")
-    p["address"] = lp["address"].reindex(ids).fillna(first["address"].reindex(ids)).fillna("")
-    village = lp["village"].reindex(ids)
+    p["unit"] = np.where(list_known, p["list_unit"], fi["unit"].fillna(p["list_unit"]))
+    p["name"] = lpi["name"].fillna(fi["name"]).fillna("")
+    p["address"] = lpi["address"].fillna(fi["address"]).fillna("")
+    village = lpi["village"].copy()
     need = village.isna() | (village == "")
     if need.any():
         village[need] = [village_of(a, u) for a, u in zip(p.loc[need, "address"], p.loc[need, "unit"], strict=True)]
@@ -161,10 +164,10 @@ def compute(list_people: pd.DataFrame, survey_rows: pd.DataFrame, facts: pd.Data
 
     sources = pd.DataFrame({
         "id": ids,
-        "list_file": lp["file"].reindex(ids).fillna("").to_numpy(),
-        "survey_file": first["file"].reindex(ids).fillna("").to_numpy(),
-        "registration_file": f["registration_file"].reindex(ids).fillna("").to_numpy(),
-        "payment_file": f["payment_file"].reindex(ids).fillna("").to_numpy(),
+        "list_file": lpi["file"].fillna("").to_numpy(),
+        "survey_file": fi["file"].fillna("").to_numpy(),
+        "registration_file": ff["registration_file"].fillna("").to_numpy(),
+        "payment_file": ff["payment_file"].fillna("").to_numpy(),
         "followup_file": followup_file.to_numpy(),
     })
     return Computed(people, memberships, sources)
