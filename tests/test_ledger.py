@@ -456,3 +456,19 @@ def test_an_older_ledger_is_migrated_forward_keeping_its_data(campaign, tmp_path
     assert [v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY version")] == [1, 2]
     assert [r[:-1] for r in sorted(con.execute("SELECT * FROM people").fetchall(), key=repr)] == before
     con.close()
+
+
+def test_week_two_run_again_with_the_same_returned_lists_changes_nothing(campaign, weeks, tmp_path):
+    db, *_ = weeks
+    copy = tmp_path / "台账.sqlite"
+    src = sqlite3.connect(db)
+    dst = sqlite3.connect(copy)
+    src.backup(dst)  # a consistent copy of a WAL database
+    src.close()
+    dst.close()
+    before = dump(copy)
+    again = week2(campaign, copy)
+    after = dump(copy)
+    assert again.changes == 0
+    for table in ("people", "changes", "contacts", "facts", "survey_rows", "unit_counts"):
+        assert after[table] == before[table], table
