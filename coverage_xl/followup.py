@@ -39,6 +39,7 @@ from coverage_xl.sheets.frame import (
     HEADER_FONT,
     TITLE_FONT,
     chinese_date,
+    save_workbook,
     setup_print,
 )
 from coverage_xl.villages import village_of
@@ -86,7 +87,7 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
         r += 1
     _add_choices(ws, last_row=max(r - 1, 4))
     ws.freeze_panes = "C4"
-    setup_print(ws, header_end=3, footer=True)
+    setup_print(ws, header_end=3)
     if r > 4:
         ws.auto_filter.ref = f"A3:{last}{r - 1}"
     return len(people)
@@ -134,6 +135,6 @@ def write_followup_lists(result: DispatchResult, folder: str | Path) -> list[Pat
             sheet.cell(2, 1).font = Font(name=BODY_FONT.name, size=10)
         path = list_path(folder, unit.name, result.as_of)
         with atomic_path(path, backup=False) as tmp:
-            wb.save(tmp)
+            save_workbook(wb, tmp)
         written.append(path)
     return written

@@ -46,6 +46,7 @@ from coverage_xl.sheets.frame import (
     HEADER_FILL,
     HEADER_FONT,
     TITLE_FONT,
+    save_workbook,
     style_body,
     write_frame,
 )
@@ -431,5 +432,5 @@ def build_master(out_path: str | Path, *, units: Sequence[Unit] | None = None, s
     wb = master_workbook(units, survey_dir=survey_dir, interpreter_win=interpreter_win,
                          interpreter_mac=interpreter_mac, pythonpath=pythonpath)
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return build_macro_workbook(buf.getvalue(), out)

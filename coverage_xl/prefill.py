@@ -41,6 +41,7 @@ from coverage_xl.layout import (
     REASONS,
     header_key,
 )
+from coverage_xl.sheets.frame import save_workbook
 from coverage_xl.tables import (
     ADDRESS_HEADERS,
     NAME_HEADERS,
@@ -630,7 +631,7 @@ def _first_data_row(ws) -> int:
 
 
 def _save(wb, path: Path) -> Path:
-    return write_atomic(path, lambda p: wb.save(p), backup=False)
+    return write_atomic(path, lambda p: save_workbook(wb, p), backup=False)
 
 
 def _sort_key(p: Person) -> tuple:

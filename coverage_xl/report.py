@@ -103,6 +103,7 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
     from openpyxl.styles import PatternFill
 
     from coverage_xl.atomic import write_atomic
+    from coverage_xl.sheets.frame import save_workbook
 
     source, target = Path(source), Path(target)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
@@ -125,7 +126,7 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
         comment.width, comment.height = 320, 140
         cell.comment = comment
     write_result_sheet(wb, [report])
-    return write_atomic(target, wb.save, backup=False)
+    return write_atomic(target, lambda p: save_workbook(wb, p), backup=False)
 
 
 def _rebuild_from_values(source: Path):

@@ -21,7 +21,7 @@ from coverage_xl.atomic import write_atomic
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, INSTRUCTIONS_SHEET, TOTAL_LABEL
 from coverage_xl.sheets.annex3 import write_annex3
-from coverage_xl.sheets.frame import FONT_NAME
+from coverage_xl.sheets.frame import FONT_NAME, save_workbook
 from coverage_xl.sheets.validation import TICK, add_input_checks
 from coverage_xl.units import Unit, default_units, find_unit
 
@@ -152,5 +152,5 @@ def build_templates(out_dir: str | Path, units: Sequence[UnitLike] | None = None
         if progress:
             progress(unit, n, len(chosen))
         wb = new_unit_workbook(unit, day=day, rows=rows)
-        paths.append(write_atomic(out / template_name(unit), wb.save))
+        paths.append(write_atomic(out / template_name(unit), lambda p, wb=wb: save_workbook(wb, p)))
     return paths

@@ -31,7 +31,7 @@ from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import check_template, find_template, render_docx
-from coverage_xl.sheets.frame import setup_print
+from coverage_xl.sheets.frame import save_workbook, setup_print
 
 KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
 KIND_LABELS = {
@@ -209,7 +209,7 @@ def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> list[P
         wb = openpyxl.Workbook()
         _reasons_sheet(wb, unit, grp, as_of)
         out.append(write_atomic(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
-                                lambda p, wb=wb: wb.save(p), backup=False))
+                                lambda p, wb=wb: save_workbook(wb, p), backup=False))
     return out
 
 

@@ -90,12 +90,18 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     return first_data
 
 
-def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int, header_start: int = 1,
-                footer: bool = False) -> None:
-    """A4 landscape, fit to one page wide, title and header rows repeated on every page.
+FOOTER = "第 &P 页 共 &N 页"  # page X of Y on every printed page (Excel/WPS/LibreOffice header codes)
 
-    The one print setup of every printed sheet (annexes, progress, run log, follow-up lists)."""
-    ws.page_setup.orientation = "landscape"
+
+def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int, header_start: int = 1,
+                landscape: bool = True) -> None:
+    """A4, fit to one page wide, the table's header rows repeated on every page, page X of Y below.
+
+    The one print setup of every printed sheet (annexes, progress, run log, follow-up lists); sheets
+    whose writer sets none get it from :func:`finish_for_print` when the workbook is saved. When the
+    repeated rows do not include the title (row 1), the sheet's title goes into the page header so
+    that every page still says what it is."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -103,10 +109,46 @@ def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int,
     ws.print_title_rows = f"{header_start}:{header_end}"
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-    if footer:
-        ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-        ws.oddFooter.center.font = BODY_FONT.name
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    _page_marks(ws, title_repeated=header_start == 1)
+
+
+def _page_marks(ws: Worksheet, *, title_repeated: bool) -> None:
+    ws.oddFooter.center.text = FOOTER
+    ws.oddFooter.center.font = FONT_NAME
+    ws.oddFooter.center.size = 9
+    if not title_repeated:
+        ws.oddHeader.center.text = ws.title.replace("&", "&&")  # "&" starts a header code
+        ws.oddHeader.center.font = FONT_NAME
+        ws.oddHeader.center.size = 9
+
+
+def finish_for_print(wb) -> None:
+    """Make every visible sheet of ``wb`` print as a clerk expects, whatever wrote it.
+
+    Called on every workbook the tool saves. A sheet whose writer set up printing keeps that setup
+    and only gains what is missing (the page X of Y footer); any other sheet (settings, help,
+    estimator, check results, a user's own sheet carried over) is set to A4, one page wide, first row
+    repeated, with its name in the page header — labels never print apart from their values."""
+    for ws in wb.worksheets:
+        if ws.sheet_state != "visible":
+            continue
+        if not ws.print_title_rows:
+            setup_print(ws, header_end=1, landscape=_wide(ws))
+            _page_marks(ws, title_repeated=False)
+        elif not ws.oddFooter.center.text:
+            rows = str(ws.print_title_rows).replace("$", "").split(":")[0]
+            _page_marks(ws, title_repeated=rows == "1")
+
+
+def _wide(ws: Worksheet) -> bool:
+    """Landscape when the used columns are wider than a portrait A4 page (about 95 character widths)."""
+    total = 0.0
+    for c in range(1, min(ws.max_column, 60) + 1):
+        dim = ws.column_dimensions.get(get_column_letter(c))
+        total += dim.width if dim is not None and dim.width else 8.43
+    return total > 95
 
 
 def stamp(cell, *, font: Font | None = None, border: Border | None = None, alignment: Alignment | None = None) -> None:
@@ -163,3 +205,10 @@ def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, tota
         font = TOTAL_FONT if r == total_row else BODY_FONT
         for c in range(1, width + 1):
             stamp(ws.cell(r, c), font=font, border=BORDER)
+
+
+def save_workbook(wb, target) -> None:
+    """Save ``wb`` to ``target`` (a path or a binary stream), print-ready: the one way the tool saves
+    an openpyxl workbook, so no sheet leaves without page setup, footer and title."""
+    finish_for_print(wb)
+    wb.save(target)

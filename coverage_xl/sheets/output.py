@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.atomic import atomic_path
 from coverage_xl.errors import InputError, OutputError
+from coverage_xl.sheets.frame import save_workbook
 
 MACRO_SUFFIXES = (".xlsm", ".xltm")
 WRITABLE_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
@@ -150,7 +151,7 @@ def _replace_sheet(wb: Workbook, name: str, build: Builder) -> Worksheet:
 
 
 def _save(wb: Workbook, tmp: Path, *, source: Path | None, macro: bool) -> None:
-    wb.save(tmp)
+    save_workbook(wb, tmp)
     if macro:
         restore_package_parts(tmp, source)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from coverage_xl.atomic import write_bytes_atomic
 from coverage_xl.errors import InputError
+from coverage_xl.sheets.frame import save_workbook
 from coverage_xl.xlsm.ovba import (
     WORKBOOK_BASE,
     VbaModule,
@@ -104,6 +105,6 @@ def save_preserving(wb, target: str | Path, *, source: str | Path) -> Path:
         project_id=project.project_id,
     )
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     data = assemble_xlsm(buf.getvalue(), vba_bin, ribbon, sheet_code_names=names, workbook_code_name=book_module.name)
     return write_bytes_atomic(target, data, backup=True)
