@@ -25,6 +25,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from coverage_xl.atomic import atomic_path
 from coverage_xl.layout import (
     FOLLOWUP_COLUMNS,
+    FOLLOWUP_FILL_KEYS,
     FOLLOWUP_METHODS,
     FOLLOWUP_RESULTS,
     FOLLOWUP_SIGNED,
@@ -35,12 +36,14 @@ from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
     CENTER,
+    HANDWRITING_ROW,
     HEADER_FILL,
     HEADER_FONT,
     TITLE_FONT,
     chinese_date,
     save_workbook,
     setup_print,
+    wrap_and_fit,
 )
 from coverage_xl.villages import village_of
 
@@ -86,6 +89,9 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
                 c.number_format = TEXT
         r += 1
     _add_choices(ws, last_row=max(r - 1, 4))
+    ws.row_dimensions[3].height = 30  # two-line headers (是否愿意参保) fit
+    wrapped = [n for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1) if key in ("address", *FOLLOWUP_FILL_KEYS)]
+    wrap_and_fit(ws, range(4, r), wrapped, min_height=HANDWRITING_ROW)
     ws.freeze_panes = "C4"
     setup_print(ws, header_end=3)
     if r > 4:

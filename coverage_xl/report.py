@@ -14,7 +14,11 @@ from coverage_xl.codes import RULES, Severity
 from coverage_xl.findings import FileReport, Finding, Report
 from coverage_xl.layout import RESULT_SHEET
 
-RESULT_HEADERS = ("文件", "工作表", "行", "列", "单元格", "字段", "代码", "级别", "内容", "问题及修改方法")
+# The rule's Chinese name comes first; the English code last, outside the printed area (for scripts
+# and for the person who reads docs/rules.md).
+RESULT_HEADERS = ("文件", "工作表", "行", "列", "单元格", "字段", "问题类型", "级别", "内容", "问题及修改方法", "代码")
+RESULT_WIDTHS = (16, 9, 6, 4, 7, 14, 16, 6, 20, 50, 18)
+RESULT_WRAPPED = ("文件", "字段", "问题类型", "内容", "问题及修改方法")
 MAX_LISTED = 200  # findings listed per file in the text summary; the rest are counted
 
 
@@ -50,8 +54,8 @@ def finding_rows(fr: FileReport, *, masked: bool = False) -> list[list[object]]:
     """Rows of the 校验结果 sheet for one file (full values by default: the sheet stays in the bureau)."""
     rows = []
     for f in fr.findings:
-        rows.append([fr.path.name, f.sheet or "", f.row, f.column, f.cell or "", _field_label(f), f.code,
-                     f.severity.label, _cell_text(f.display_value(masked)), f.message(masked)])
+        rows.append([fr.path.name, f.sheet or "", f.row, f.column, f.cell or "", _field_label(f), RULES[f.code].title,
+                     f.severity.label, _cell_text(f.display_value(masked)), f.message(masked), f.code])
     return rows
 
 
@@ -71,6 +75,8 @@ def write_result_sheet(wb, reports: list[FileReport], *, masked: bool = False, t
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from coverage_xl.sheets.frame import setup_print, wrap_and_fit
+
     if title in wb.sheetnames:
         idx = wb.sheetnames.index(title)
         del wb[title]
@@ -84,12 +90,16 @@ def write_result_sheet(wb, reports: list[FileReport], *, masked: bool = False, t
     for fr in reports:
         for row in finding_rows(fr, masked=masked):
             ws.append(row)
-    widths = (22, 10, 6, 5, 8, 18, 20, 6, 22, 80)
-    for i, w in enumerate(widths, start=1):
+    for i, w in enumerate(RESULT_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    last_col = get_column_letter(len(RESULT_HEADERS))
     if ws.max_row > 1:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(RESULT_HEADERS))}{ws.max_row}"
+        ws.auto_filter.ref = f"A1:{last_col}{ws.max_row}"
+    wrapped = [RESULT_HEADERS.index(h) + 1 for h in RESULT_WRAPPED]
+    wrap_and_fit(ws, range(2, ws.max_row + 1), wrapped)
+    setup_print(ws, header_end=1)
+    ws.print_area = f"A1:{get_column_letter(len(RESULT_HEADERS) - 1)}{max(ws.max_row, 1)}"  # without 代码
     return ws
 
 

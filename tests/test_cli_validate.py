@@ -87,8 +87,8 @@ def test_annotate_writes_a_marked_copy_and_never_touches_the_input(tmp_path):
     assert ws["S7"].fill.fgColor.rgb.endswith("FFC7CE")
     # the findings sheet, read back with a second, independent reader
     rows = python_calamine.CalamineWorkbook.from_path(str(out)).get_sheet_by_name("校验结果").to_python()
-    assert rows[0][:7] == ["文件", "工作表", "行", "列", "单元格", "字段", "代码"]
-    assert sorted((int(r[2]), int(r[3]), r[6]) for r in rows[1:]) == [(7, 3, "name.missing"), (7, 19, "phone.format")]
+    assert rows[0] == ["文件", "工作表", "行", "列", "单元格", "字段", "问题类型", "级别", "内容", "问题及修改方法", "代码"]
+    assert sorted((int(r[2]), int(r[3]), r[10]) for r in rows[1:]) == [(7, 3, "name.missing"), (7, 19, "phone.format")]
 
 
 def test_a_folder_is_validated_file_by_file_skipping_lock_files(tmp_path):

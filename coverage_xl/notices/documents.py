@@ -31,7 +31,7 @@ from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import check_template, find_template, render_docx
-from coverage_xl.sheets.frame import save_workbook, setup_print
+from coverage_xl.sheets.frame import HANDWRITING_ROW, save_workbook, setup_print, wrap_and_fit
 
 KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
 KIND_LABELS = {
@@ -184,6 +184,8 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
             if c in (4, 6):
                 cell.number_format = "@"  # ID numbers and phones stay text (no 4.30981E+17)
     end = max(r, 3 + 1)
+    ws.row_dimensions[3].height = 30
+    wrap_and_fit(ws, range(4, r + 1), [5, 8, 12], min_height=HANDWRITING_ROW)
     reasons = DataValidation(type="list", formula1='"' + ",".join(REASON_CHOICES) + '"', allow_blank=True,
                              showErrorMessage=True, errorTitle="未参保原因", error="请从下拉列表中选择。")
     reasons.add(f"H4:H{end + 200}")

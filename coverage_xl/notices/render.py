@@ -137,9 +137,45 @@ def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Pat
         raise TemplateError(f"模板“{template.name}”不是有效的 Word（.docx）文件，请用 Word 或 WPS 另存为 .docx：{exc}。") from exc
     except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:  # e.g. {{ 1 + "a" }}
         raise template_error(exc, template.name) from exc
+    keep_table_rows_whole(doc.docx)
     with atomic_path(out, backup=False) as tmp:
         doc.save(str(tmp))
     return Path(out)
+
+
+# Children of <w:trPr> in the order the schema (ECMA-376 CT_TrPrBase) wants them; Word rejects others.
+_TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
+               "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+
+
+def _set_row_flag(tr, name: str) -> None:
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    trpr = tr.get_or_add_trPr()
+    if trpr.find(qn(f"w:{name}")) is not None:
+        return
+    later = _TRPR_ORDER[_TRPR_ORDER.index(name) + 1:]
+    flag = OxmlElement(f"w:{name}")
+    for child in trpr:
+        if child.tag.rsplit("}", 1)[-1] in later:
+            child.addprevious(flag)
+            return
+    trpr.append(flag)
+
+
+def keep_table_rows_whole(document) -> None:
+    """Every table of a rendered notice prints well whatever template it came from: its first row is
+    repeated at the top of each page (``tblHeader``) and no row is split across pages (``cantSplit``).
+
+    Done on the rendered document, not in the built-in templates only, so a bureau's edited template
+    gets the same."""
+    for table in document.tables:
+        rows = table._tbl.tr_lst
+        for n, tr in enumerate(rows):
+            _set_row_flag(tr, "cantSplit")
+            if n == 0 and len(rows) > 1:
+                _set_row_flag(tr, "tblHeader")
 
 
 # ----------------------------------------------------------------------------------- locations

@@ -20,6 +20,8 @@ THIN = Side(style="thin", color="000000")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center", wrap_text=False)
+RIGHT = Alignment(horizontal="right", vertical="center", wrap_text=False)
+WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True)
 HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
@@ -48,20 +50,21 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     ws.row_dimensions[1].height = 30
     # Row 2: 填报单位 / 填报人 / 联系方式 / date (and 单位：人 on the statistics tables)
     quarter = max(last // 4, 1)
+    # The date (and 单位：人) share the last column, right-aligned: it is the widest (备注), so the
+    # date prints in full instead of being cut by the next cell.
+    date_text = chinese_date(day) + (f"  {unit_label}" if unit_label else "")
     parts = [
-        (1, f"填报单位：{unit_text}"),
-        (1 + quarter * 2, f"填报人：{reporter}"),
-        (1 + quarter * 3 - (1 if last > 9 else 0), f"联系方式：{contact}"),
-        (last - (1 if unit_label else 0), chinese_date(day)),
+        (1, f"填报单位：{unit_text}", LEFT),
+        (1 + quarter * 2, f"填报人：{reporter}", LEFT),
+        (1 + quarter * 3 - (1 if last > 9 else 0), f"联系方式：{contact}", LEFT),
+        (last, date_text, RIGHT),
     ]
-    if unit_label:
-        parts.append((last, unit_label))
     prev = None
-    for col, text in parts:
+    for col, text, align in parts:
         if prev is not None and col <= prev:
             col = prev + 1
         ws.cell(2, col, text).font = BODY_FONT
-        ws.cell(2, col).alignment = LEFT
+        ws.cell(2, col).alignment = align
         prev = col
     first_header = 3
     for cell in layout.header:
@@ -111,7 +114,7 @@ def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int,
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
     ws.page_margins.header = ws.page_margins.footer = 0.25
-    _page_marks(ws, title_repeated=header_start == 1)
+    _page_marks(ws, title_repeated=header_start == 1 and header_end > 1)  # row 1 alone is a column header
 
 
 def _page_marks(ws: Worksheet, *, title_repeated: bool) -> None:
@@ -138,8 +141,8 @@ def finish_for_print(wb) -> None:
             setup_print(ws, header_end=1, landscape=_wide(ws))
             _page_marks(ws, title_repeated=False)
         elif not ws.oddFooter.center.text:
-            rows = str(ws.print_title_rows).replace("$", "").split(":")[0]
-            _page_marks(ws, title_repeated=rows == "1")
+            first, _, last = str(ws.print_title_rows).replace("$", "").partition(":")
+            _page_marks(ws, title_repeated=first == "1" and last not in ("", "1"))
 
 
 def _wide(ws: Worksheet) -> bool:
@@ -205,6 +208,28 @@ def style_body(ws: Worksheet, first_row: int, last_row: int, width: int, *, tota
         font = TOTAL_FONT if r == total_row else BODY_FONT
         for c in range(1, width + 1):
             stamp(ws.cell(r, c), font=font, border=BORDER)
+
+
+HANDWRITING_ROW = 26  # points: room in a printed list to write a date, a method and a result by hand
+
+
+def wrap_and_fit(ws: Worksheet, rows, columns, *, min_height: float | None = None) -> None:
+    """Wrap the text of ``columns`` in ``rows`` and make each row tall enough for its longest cell.
+
+    openpyxl cannot measure text and Excel does not grow a row that has a stored height, so the
+    height is estimated from the text's display width against the column width (2 units a Chinese
+    character); a row never gets lower than ``min_height`` (e.g. room to write in by hand)."""
+    widths = {c: (ws.column_dimensions[get_column_letter(c)].width or 8.43) for c in columns}
+    floor = min_height if min_height is not None else 0.0
+    for r in rows:
+        height = floor
+        for c in columns:
+            cell = ws.cell(r, c)
+            stamp(cell, alignment=WRAP)
+            if cell.value is not None:
+                height = max(height, fitted_height(cell.value, widths[c], minimum=floor))
+        if height > max(floor, LINE_HEIGHT + 4) or min_height is not None:
+            ws.row_dimensions[r].height = height
 
 
 def save_workbook(wb, target) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.history import HISTORY_HEADERS
@@ -40,6 +41,7 @@ HISTORY_COLUMNS: tuple[tuple[str, str, float, str | None], ...] = tuple(
 HEADER_ROW = 3
 FIRST_ROW = HEADER_ROW + 1
 SIDE_COL = len(HISTORY_COLUMNS) + 2  # helper tables for the charts start here (one blank column between)
+CHART_ROWS = 20  # rows a chart (8–9 cm high) takes under the table
 
 
 def _city_series(history: pd.DataFrame) -> list[tuple[str, float | None, float | None]]:
@@ -77,7 +79,8 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
         r += 1
     ws.freeze_panes = ws.cell(FIRST_ROW, 4)
     setup_print(ws, header_end=HEADER_ROW)
-    ws.print_area = f"A1:{get_column_letter(width)}{max(r - 1, HEADER_ROW)}"  # the table; the charts sit beside it
+    table_end = max(r - 1, HEADER_ROW)
+    ws.print_area = f"A1:{get_column_letter(width)}{table_end}"
     if history.empty:
         return
 
@@ -136,6 +139,15 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
     goal.set_categories(cats)
     bar += goal  # same axes: the milestone is drawn as a line across the columns
 
-    anchor = get_column_letter(c1 + 5)
-    ws.add_chart(line, f"{anchor}{HEADER_ROW}")
-    ws.add_chart(bar, f"{anchor}{HEADER_ROW + 18}")
+    for series in line.series:  # one snapshot is one point: without markers the line chart looks empty
+        series.marker.symbol = "circle"
+        series.marker.size = 7
+    for series in goal.series:
+        series.marker.symbol = "dash"
+    # The charts go under the table, on a page of their own inside the print area (their helper
+    # tables stay beside the table, outside it).
+    chart_row = table_end + 2
+    ws.row_breaks.append(Break(id=table_end + 1))
+    ws.add_chart(line, f"A{chart_row}")
+    ws.add_chart(bar, f"A{chart_row + CHART_ROWS}")
+    ws.print_area = f"A1:{get_column_letter(width)}{chart_row + 2 * CHART_ROWS}"

@@ -77,7 +77,7 @@ def write_table(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
                 c.number_format = "@"
         r += 1
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    setup_print(ws, header_end=HEADER_ROW, footer=True)
+    setup_print(ws, header_end=HEADER_ROW)
     if r > HEADER_ROW + 1:
         ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{r - 1}"
     return r - HEADER_ROW - 1

@@ -95,6 +95,8 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
         elif label == "统计日期":
             cell.number_format = "yyyy-mm-dd"
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+        # the value spans the next columns too: a date-time in the 12-wide 单位 column printed "###"
+        ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=5)
         r += 1
     header = _owner_section(ws, r + 1, result) + 1
     _header(ws, header, RUNLOG_HEADERS)
