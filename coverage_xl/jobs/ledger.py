@@ -30,7 +30,7 @@ from coverage_xl.ledger import query as q
 from coverage_xl.ledger.statuses import StatusBook, load_statuses
 from coverage_xl.mask import mask_id
 from coverage_xl.sheets import ledger as sl
-from coverage_xl.sheets.frame import chinese_date
+from coverage_xl.sheets.frame import chinese_date, save_workbook
 from coverage_xl.units import Unit, default_units
 
 FIELD_LABELS = {"status": "状态", "settled": "是否销号", "unit": "单位", "off_list": "名单外",
@@ -71,7 +71,7 @@ def _save(folder: Path, name: str, draw: Callable[[Workbook], int], result: Expo
     n = draw(wb)
     path = folder / name
     with atomic_path(path) as tmp:
-        wb.save(tmp)
+        save_workbook(wb, tmp)
     result.written.append(path)
     result.counts[name] = n
 
