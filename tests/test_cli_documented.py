@@ -15,7 +15,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def commands(group: click.Group = main, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
     out = []
-    for name, cmd in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        cmd = group.get_command(ctx, name)
         path = (*prefix, name)
         out.append((path, cmd))
         if isinstance(cmd, click.Group):

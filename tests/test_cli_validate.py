@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+import click
 import openpyxl
 import python_calamine
 from click.testing import CliRunner
@@ -100,7 +101,9 @@ def test_a_folder_is_validated_file_by_file_skipping_lock_files(tmp_path):
 
 
 def test_every_command_has_chinese_help():
-    for name, cmd in main.commands.items():
+    ctx = click.Context(main)
+    for name in main.list_commands(ctx):
+        cmd = main.get_command(ctx, name)
         r = CliRunner().invoke(main, [name, "--help"])
         assert r.exit_code == 0, name
         assert any("\u4e00" <= ch <= "\u9fff" for ch in (cmd.help or "")), f"{name} has no Chinese help"
