@@ -472,3 +472,13 @@ def test_week_two_run_again_with_the_same_returned_lists_changes_nothing(campaig
     assert again.changes == 0
     for table in ("people", "changes", "contacts", "facts", "survey_rows", "unit_counts"):
         assert after[table] == before[table], table
+
+
+def test_an_unusable_export_is_reported_again_on_the_next_run(campaign, tmp_path):
+    bad = tmp_path / "缴费_坏.csv"
+    bad.write_text("姓名,金额\n甲,1\n", encoding="utf-8")  # no ID column
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    for _ in range(2):
+        r = update_ledger(db, registrations=[campaign.reg1], payments=[campaign.pay1, bad], as_of=w.AS_OF_1)
+        assert len(r.problems) == 1 and "缴费_坏.csv" in r.problems[0]

@@ -151,6 +151,17 @@ def _set_snapshot(conn: sqlite3.Connection, g: _Given, run_id: int) -> None:
     conn.execute("INSERT INTO snapshots (kind, fingerprint, run_id) VALUES (?, ?, ?)", (g.kind, g.fingerprint, run_id))
 
 
+def _clean(read: _Read, kind: str) -> bool:
+    """False when this kind's input had a file that could not be used (a unit with two files, an
+    unreadable export)."""
+    if kind == li.SURVEY and read.survey is not None:
+        missing = {u.name for u in read.survey.batch.missing_units()}
+        return all(name in missing for name in read.survey.batch.unit_problems())
+    if kind == FACTS and read.facts is not None:
+        return not read.facts.problems
+    return True
+
+
 def _text(field_name: str, value: object) -> str:
     if field_name in BOOL_FIELDS:
         return "1" if value else "0"
@@ -308,8 +319,10 @@ def _apply(conn: sqlite3.Connection, ledger: Path, read: _Read, as_of: dt.date, 
                 for kind in kinds:
                     known = {n for (n,) in conn.execute("SELECT name FROM sources WHERE kind = ?", (kind,))}
                     _record_inputs(conn, run_id, kind, [f for f in unchanged if f[0].name in known], replace=False)
-            else:
+            elif _clean(read, g.kind):
                 _set_snapshot(conn, g, run_id)
+            else:  # an input with a problem is read again next time, so the problem is reported again
+                conn.execute("DELETE FROM snapshots WHERE kind = ?", (g.kind,))
         if read.list_input is not None:
             _replace(conn, "list_people", read.list_input.people)
             files = read.list_input.files
