@@ -47,7 +47,14 @@ import pandas as pd
 from coverage_xl import idcard
 from coverage_xl.errors import InputError, ParameterError
 from coverage_xl.layout import header_key
-from coverage_xl.tables import CSV_ENCODINGS, CSV_SUFFIXES, ID_HEADERS, csv_delimiter, csv_rows
+from coverage_xl.tables import (
+    CSV_ENCODINGS,
+    CSV_SUFFIXES,
+    IdColumnError,
+    choose_id_column,
+    csv_delimiter,
+    csv_rows,
+)
 from coverage_xl.values import EXCEL_SERIAL_MAX, EXCEL_SERIAL_MIN, excel_date
 
 REGISTRATION = "registration"
@@ -277,13 +284,9 @@ def _find_column(keys: Sequence[str], wanted: Iterable[str]) -> int | None:
 
 
 def id_column(keys: Sequence[str]) -> int | None:
-    i = _find_column(keys, ID_HEADERS)
-    if i is not None:
-        return i
-    for i, k in enumerate(keys):  # 参保人身份证号, 身份证号码（必填） …
-        if ("身份证" in k or "身份号码" in k or "证件号" in k) and "类型" not in k:
-            return i
-    return None
+    """The citizen's ID column (tables.choose_id_column: the one helper, by header meaning)."""
+    choice = choose_id_column(keys)
+    return None if choice is None else choice.index
 
 
 def _header(rows: Sequence[Sequence[Any]]) -> tuple[int, int, list[str]] | None:
@@ -582,11 +585,17 @@ def read_export(path: str | Path, kind: str, year: int | None = None, *, statuse
     f = ExportFile(path, kind, pd.DataFrame(), encoding=encoding, campaign_year=year if kind == PAYMENT else None)
     reducer = _Reducer(f, statuses, year)
     for name, head, read in sources:
-        found = _header(head)
+        try:
+            found = _header(head)
+        except IdColumnError as exc:
+            raise ExportError(path, kind, f"工作表“{name}”{exc}") from exc
         if found is None:
             continue
         hr, c_id, keys = found
         f.id_header = f.id_header or keys[c_id]
+        note = choose_id_column(keys).note
+        if note:
+            f.warnings.append(f"{path.name}（{name}）：{note}")
         c_status = c_year = c_date = c_amount = None
         if kind == REGISTRATION:
             c_status = _find_column(keys, STATUS_HEADERS)

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,13 @@ UNIT_HEADERS = ("乡镇（街道）", "乡镇街道", "乡镇（街道、场）"
 VILLAGE_HEADERS = ("村（社区）", "村社区", "村（居）", "村居", "所属村", "村委会", "社区", "村")
 ID_HEADER_PARTS: tuple[str, ...] = ("身份证", "身份号码", "证件号", "社会保障号")
 ID_HEADER_EXCLUDE = "类型"  # 证件类型 / 身份证件类型 is not the number
+# Words that make an ID header someone else's number: the clerk who handled the case, a guardian, the
+# head of the household … (经办人身份证号, 代缴人证件号码, 户主身份证号码).
+OTHER_PERSON_WORDS: tuple[str, ...] = (
+    "经办", "代办", "办理人", "操作员", "操作人", "录入", "审核", "联系人", "监护人", "代理人", "受托", "代缴",
+    "代扣", "户主", "配偶", "父亲", "母亲", "子女", "介绍人", "担保", "收款人", "领款人", "银行",
+)
+SECONDARY_ID_PARTS = ("社会保障号", "社保号")  # the same number as the ID: used only when no ID column is there
 _ID_LIKE = re.compile(r"^\d{17}[\dXx]$|^\d{15}$")
 
 
@@ -175,12 +183,69 @@ def find_column(df_or_header: pd.DataFrame | Iterable[object], candidates: Seque
     return None
 
 
+class IdColumnError(InputError):
+    """Several columns could each be the citizen's ID number: picking one would be a guess."""
+
+
+@dataclass(frozen=True)
+class IdColumn:
+    """The column chosen as the citizen's ID number, and the ID-like columns passed over."""
+
+    index: int
+    header: str
+    passed_over: tuple[str, ...] = ()
+
+    @property
+    def note(self) -> str:
+        """What to tell the user when other ID-like columns were there ('' when there were none)."""
+        if not self.passed_over:
+            return ""
+        return f"身份证号码取自“{self.header}”列（未采用：{'、'.join(f'“{h}”' for h in self.passed_over)}）"
+
+
+def is_id_header(key: str) -> bool:
+    """A header (already through :func:`header_key`) naming an ID number of someone: 身份证号码,
+    公民身份号码, 经办人身份证号 … but not 证件类型."""
+    return _matches(key, ID_HEADERS, ID_HEADER_PARTS)
+
+
+def choose_id_column(header: Sequence[object]) -> IdColumn | None:
+    """The citizen's ID column of a header row, by what the headers mean — the one helper every
+    reader of other offices' tables uses (exports, the province's list, comparison files, the ledger).
+
+    A header naming someone else's number (经办人身份证号, 户主身份证号码, see
+    :data:`OTHER_PERSON_WORDS`) is never taken; a 社会保障号码 column only when no ID-number column is
+    there. Two columns left that could each be the citizen's raise :class:`IdColumnError`: an
+    ambiguous choice is an error, not a guess. None when no header names an ID number."""
+    keys = [header_key(h) for h in header]
+    idlike = [i for i, k in enumerate(keys) if is_id_header(k)]
+    citizen = [i for i in idlike if not any(w in keys[i] for w in OTHER_PERSON_WORDS)]
+    primary = [i for i in citizen if not any(p in keys[i] for p in SECONDARY_ID_PARTS)]
+    chosen = primary or citizen
+    if not chosen:
+        return None
+    if len(chosen) > 1:
+        names = "、".join(f"“{header[i]}”" for i in chosen)
+        raise IdColumnError(f"有{len(chosen)}列都可能是本人的身份证号码（{names}），无法确定用哪一列。"
+                            "请删除多余的列，或把不是本人号码的列改名（如“经办人身份证号”）后再试")
+    i = chosen[0]
+    return IdColumn(i, str(header[i]), tuple(str(header[j]) for j in idlike if j != i))
+
+
 def find_id_column(df: pd.DataFrame) -> str | None:
-    """The ID column by header (身份证号码, 公民身份号码, 证件号码 …), else by content (most values look
-    like an ID number)."""
-    col = find_column(df, ID_HEADERS, ID_HEADER_PARTS, ID_HEADER_EXCLUDE)
-    if col is not None:
-        return col
+    """The ID column by header meaning (:func:`choose_id_column`), else by content (most values look
+    like an ID number). ``df.attrs["id_note"]`` says which column was taken when others were passed
+    over; an ambiguous header raises :class:`IdColumnError` naming the file and sheet."""
+    try:
+        choice = choose_id_column(list(df.columns))
+    except IdColumnError as exc:
+        where = f"“{df.attrs['file']}”" if df.attrs.get("file") else ""
+        if df.attrs.get("sheet"):
+            where += f"（工作表“{df.attrs['sheet']}”）"
+        raise IdColumnError(f"{where}{'：' if where else ''}{exc}") from None
+    if choice is not None:
+        df.attrs["id_note"] = choice.note
+        return df.columns[choice.index]
     best, best_share = None, 0.5
     for c in df.columns:
         values = [v for v in df[c] if v]
@@ -247,17 +312,17 @@ def read_table(path: str | Path, *, hints: Sequence[str] = ID_HEADERS, parts: Se
         r = _header_row(rows, hints, parts)
         if r is not None:
             df = _frame(rows, r)
-            df.attrs["sheet"] = name
+            df.attrs.update(sheet=name, file=path.name)
             return df
     for name, rows in sheets:  # headerless: a bare column of ID numbers
         df = _frame(rows, None)
+        df.attrs.update(sheet=name, file=path.name)
         if len(df) and find_id_column(df) is not None:
-            df.attrs["sheet"] = name
             return df
     for name, rows in sheets:
         nonempty = next((i for i, row in enumerate(rows) if any(row)), None)
         if nonempty is not None:
             df = _frame(rows, nonempty)
-            df.attrs["sheet"] = name
+            df.attrs.update(sheet=name, file=path.name)
             return df
     raise InputError(f"“{path.name}”中没有任何数据。")

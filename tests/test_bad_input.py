@@ -480,3 +480,61 @@ def test_people_of_two_units_files_with_the_same_name_are_not_mixed_up(tmp_path)
     rows = [r for r in _sheet_rows(out, "重复人员")[2:] if r[1]]
     assert sorted((r[3], r[2], int(r[5])) for r in rows) == sorted([
         ("南嘴镇", pa[1].values["name"], bc.FIRST_DATA_ROW + 1), ("草尾镇", pb[2].values["name"], bc.FIRST_DATA_ROW + 2)])
+
+
+# --- issue 12 §5: an export with two ID columns ----------------------------------------------------
+
+def test_the_citizens_id_column_is_chosen_by_header_meaning_and_named():
+    from coverage_xl.tables import IdColumnError, choose_id_column
+
+    chosen = choose_id_column(["姓名", "经办人身份证号", "参保人身份证号", "证件类型"])
+    assert (chosen.index, chosen.header, chosen.passed_over) == (2, "参保人身份证号", ("经办人身份证号",))
+    assert "取自“参保人身份证号”列" in chosen.note and "经办人身份证号" in chosen.note
+    assert choose_id_column(["社会保障号码", "身份证号码"]).index == 1
+    assert choose_id_column(["证件类型", "证件号码"]).note == ""
+    assert choose_id_column(["户主身份证号码", "姓名"]) is None  # only someone else's number: not a guess
+    with pytest.raises(IdColumnError, match="无法确定"):
+        choose_id_column(["身份证号码", "公民身份号码"])
+
+
+def _registration_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    path.write_text(",".join(header) + "\n" + "".join(",".join(r) + "\n" for r in rows), encoding="gbk")
+    return path
+
+
+def test_an_export_with_a_clerks_id_column_counts_the_citizens_and_says_so(tmp_path):
+    from coverage_xl.exports import REGISTRATION, read_export
+
+    citizens = [p.values["id"] for p in bc.people(bc.unit(), 3)]
+    clerk = bc.people(bc.unit("草尾镇"), 1, seed=3)[0].values["id"]
+    path = _registration_csv(tmp_path / "参保登记 两个身份证列.csv", ["经办人身份证号", "姓名", "参保人身份证号", "参保状态"],
+                             [[clerk, "某某", c, "正常参保"] for c in citizens])
+    f = read_export(path, REGISTRATION)
+    assert sorted(f.frame["id"]) == sorted(citizens)
+    assert f.id_header == "参保人身份证号"
+    assert any("取自“参保人身份证号”列" in w and "经办人身份证号" in w for w in f.warnings), f.warnings
+
+
+def test_an_export_with_two_citizen_id_columns_is_an_error_not_a_guess(tmp_path):
+    from coverage_xl.exports import REGISTRATION, ExportError, read_export
+
+    ids = [p.values["id"] for p in bc.people(bc.unit(), 2)]
+    path = _registration_csv(tmp_path / "两列身份证.csv", ["身份证号码", "公民身份号码", "参保状态"],
+                             [[i, ids[1 - n], "正常参保"] for n, i in enumerate(ids)])
+    with pytest.raises(ExportError) as caught:
+        read_export(path, REGISTRATION)
+    assert path.name in str(caught.value) and "“身份证号码”、“公民身份号码”" in str(caught.value)
+
+
+def test_a_list_with_the_household_heads_id_reads_the_persons_id(tmp_path):
+    from coverage_xl.tables import IdColumnError, find_id_column, read_table
+
+    ps = bc.people(bc.unit(), 3)
+    path = _registration_csv(tmp_path / "省下发名单.csv", ["户主身份证号", "姓名", "居民身份证号"],
+                             [[ps[0].values["id"], p.values["name"], p.values["id"]] for p in ps])
+    df = read_table(path)
+    assert find_id_column(df) == "居民身份证号" and "户主身份证号" in df.attrs["id_note"]
+    both = _registration_csv(tmp_path / "两列.csv", ["身份证号码", "证件号码"], [[ps[0].values["id"], ps[1].values["id"]]])
+    with pytest.raises(IdColumnError) as caught:
+        find_id_column(read_table(both))
+    assert "两列.csv" in str(caught.value)
