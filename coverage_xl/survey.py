@@ -153,6 +153,17 @@ def _size(path: Path) -> int:
         return 0
 
 
+def start_method() -> str:
+    """How worker processes start: ``fork`` where the OS has it (Linux, macOS), else ``spawn``
+    (Windows, where each worker starts a new Python and re-imports the library).
+    ``COVERAGE_XL_START_METHOD=spawn`` forces spawn on Linux, to measure the Windows case."""
+    methods = mp.get_all_start_methods()
+    wanted = os.environ.get("COVERAGE_XL_START_METHOD", "").strip()
+    if wanted in methods:
+        return wanted
+    return "fork" if "fork" in methods else "spawn"
+
+
 def default_workers(n_files: int) -> int:
     env = os.environ.get("COVERAGE_XL_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
@@ -209,8 +220,7 @@ def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
                 progress(path, n, total)
             yield _check_safely(path, as_of)
         return
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    ctx = mp.get_context(start_method())
     # Largest files first, so that no worker is left with the biggest one at the end.
     order = sorted(range(total), key=lambda i: -_size(files[i]))
     broken = False
