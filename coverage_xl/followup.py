@@ -43,6 +43,7 @@ from coverage_xl.sheets.frame import (
     chinese_date,
     save_workbook,
     setup_print,
+    stamp,
     wrap_and_fit,
 )
 from coverage_xl.villages import village_of
@@ -61,6 +62,10 @@ def _sorted(people: pd.DataFrame) -> pd.DataFrame:
     p["_unknown"] = p["village"] == ""
     p.loc[p["_unknown"], "village"] = UNKNOWN_VILLAGE
     return p.sort_values(["_unknown", "village", "address", "row"], kind="stable")
+
+
+PLAIN_CELL = Alignment(vertical="center")
+WRAP_CELL = Alignment(vertical="center", wrap_text=True)
 
 
 def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.date) -> int:
@@ -83,10 +88,9 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
         for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1):
             v = k if n == 1 else (rec.get(key) if key in people.columns else None)
             c = ws.cell(r, n, None if v == "" else v)
-            c.border, c.font = BORDER, BODY_FONT
-            c.alignment = Alignment(vertical="center", wrap_text=key == "address")
             if key in ("id", "phone"):
                 c.number_format = TEXT
+            stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP_CELL if key == "address" else PLAIN_CELL)
         r += 1
     _add_choices(ws, last_row=max(r - 1, 4))
     ws.row_dimensions[3].height = 30  # two-line headers (是否愿意参保) fit

@@ -141,7 +141,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         console.print(f"[yellow]提示：[/]{w}")
     for p in s.problems:
         console.print(f"[red]无法使用：[/]{p}")
-    console.print(f"已写入：{out}（附件5、进度、调度历史）")
+    console.print(f"已写入：{out}（附件5、进度、调度历史、重复参保）")
     if written:
         console.print(f"已生成跟进名单 {len(written)} 个：{lists_dir}")
     sys.exit(1 if s.problems or s.unit_problems else 0)
