@@ -117,7 +117,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         p = prog.loc[name] if name in prog.index else None
         table.add_row(
             str(name), *(_count(row[k]) for k in ("should_cover", "registered", "paid", "unregistered")), _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
-            _pct(p["done_share"]) if p is not None else "",
+            (_pct(p["done_share"]) + ("[yellow]（超100%）[/]" if p.get("flag") else "")) if p is not None else "",
             ("[red]" + p["status"] + "[/]" if p["status"] == LAGGING else p["status"]) if p is not None else "",
             str(p["rank"]) if p is not None else "", style="bold" if name == TOTAL_LABEL else None)
     console.print(table)
