@@ -142,6 +142,9 @@ RULES: dict[str, Rule] = {
         # --- age
         Rule("age.under16", E, "未满16周岁",
              "按身份证号码，截至{detail}未满16周岁，不属于城乡居保参保对象。请核对分类（如在校学生）或号码。"),
+        Rule("age.student_over25", W, "在校学生已满25周岁",
+             "勾选了“在校学生”，但按身份证号码截至{detail}已满{expected}周岁。请核实是否仍在校（如研究生）；"
+             "已不在校的请改为其他分类。"),
         Rule("age.over60", INFO, "已满60周岁",
              "截至{detail}已满60周岁，可按政策一次性补缴后按月领取待遇，请告知本人。"),
         # --- returned follow-up lists (跟进名单回执, read back into the ledger)

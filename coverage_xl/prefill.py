@@ -41,6 +41,7 @@ from coverage_xl.layout import (
     REASONS,
     header_key,
 )
+from coverage_xl.rules.person import STUDENT_AGE_LIMIT
 from coverage_xl.sheets.frame import save_workbook
 from coverage_xl.tables import (
     ADDRESS_HEADERS,
@@ -78,7 +79,6 @@ DEFAULT_LABELS: dict[str, str] = {
 CATEGORIES_FILE = "data/compare_categories.csv"
 PRIORITY_FILE = "data/prefill_priority.csv"
 EMPLOYEE_SCHEME, RESIDENT_SCHEME = "职保", "城乡居保"
-STUDENT_AGE_LIMIT = 25  # a 在校学生 this old on the as-of date is flagged for checking (as the peer county's tool)
 
 
 @dataclass(frozen=True)

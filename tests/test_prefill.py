@@ -303,6 +303,8 @@ def test_each_workbook_raises_only_the_findings_of_unconfirmed_rows(done):
             codes.add("category.none")
         elif want == IN_SCOPE:
             codes |= {"willing.missing", "phone.missing"}
+        elif want == "student" and idcard.age_on(idcard.birth_date(p.written), AS_OF) >= 25:
+            codes.add("age.student_over25")  # 李乙, 35: suggested 在校学生, to be checked
         if p.bad_id:
             codes.add("id.checksum")
         expected[p.written] = codes

@@ -218,6 +218,20 @@ def test_ages(tmp_path):
     assert flat(book(tmp_path, rows), info=True) == [(6, 4, "age.under16"), (7, 4, "age.over60"), (8, 4, "age.under16")]
 
 
+def test_students_aged_25_or_more_on_the_as_of_date_are_a_warning_on_the_student_cell(tmp_path):
+    student = {"in_scope": None, "willing": None, "student": "√"}
+    rows = [
+        person(id=vid(ymd="19951001"), birth="1995.10", **student),  # 24 until 2020-10-01
+        person(name="李四", id=vid(ymd="19950930"), birth="1995.09", **student),  # 25 on the as-of date
+        person(name="王五", id=vid(ymd="19800101"), birth="1980.01", **student),  # 40
+        person(name="赵六", id=vid(ymd="19800102"), birth="1980.01"),  # 40, in scope: not a student
+    ]
+    assert flat(book(tmp_path, rows)) == [(7, 12, "age.student_over25"), (8, 12, "age.student_over25")]
+    report = validate_file(book(tmp_path, rows, name="again.xlsx"), AS_OF).report
+    assert report.findings[0].message() == ("勾选了“在校学生”，但按身份证号码截至2020年9月30日已满25周岁。"
+                                            "请核实是否仍在校（如研究生）；已不在校的请改为其他分类。")
+
+
 def test_unit_mismatch_by_region_and_code(tmp_path):
     rows = [person(), person(name="李四", id=vid(seq="125"), region="南嘴镇"),
             person(name="王五", id=vid(seq="135"), code="430981107"), person(name="赵六", id=vid(seq="145"), code="430981114"),

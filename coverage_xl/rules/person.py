@@ -1,4 +1,5 @@
-"""Columns 3 and 5, and age: name present, 出生年月 agrees with the ID, age limits for in-scope people."""
+"""Columns 3 and 5, and age: name present, 出生年月 agrees with the ID, age limits for in-scope people,
+and students old enough to be checked."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from coverage_xl.values import parse_birth_month
 
 MIN_AGE = 16
 PENSION_AGE = 60
+STUDENT_AGE_LIMIT = 25  # a 在校学生 this old on the as-of date is flagged for checking (as the peer county's tool)
 
 
 def check_name(ctx: Context) -> Iterator[Finding]:
@@ -61,3 +63,17 @@ def check_age(ctx: Context) -> Iterator[Finding]:
             yield ctx.finding("age.under16", i, "id", ids[i], detail=as_of_text)
         elif age >= PENSION_AGE:
             yield ctx.finding("age.over60", i, "id", ids[i], detail=as_of_text)
+
+
+def check_student_age(ctx: Context) -> Iterator[Finding]:
+    """A 在校学生 aged 25 or more on the as-of date is worth a second look (a warning, not an error:
+    postgraduates exist); the finding sits on the 在校学生 cell."""
+    day = ctx.as_of
+    as_of_text = f"{day.year}年{day.month}月{day.day}日"
+    ticks = ctx.column_values("student") if ctx.present("student") else ()
+    for i in [i for i, (c, ok) in enumerate(zip(ctx.categories, ctx.id_ok, strict=True)) if ok and c == "student"]:
+        born = ctx.births[i]
+        age = idcard.age_on(born, day) if born is not None else None
+        if age is not None and age >= STUDENT_AGE_LIMIT:
+            yield ctx.finding("age.student_over25", i, "student", ticks[i] if ticks else None, detail=as_of_text,
+                              expected=age)
