@@ -482,3 +482,54 @@ def test_an_unusable_export_is_reported_again_on_the_next_run(campaign, tmp_path
     for _ in range(2):
         r = update_ledger(db, registrations=[campaign.reg1], payments=[campaign.pay1, bad], as_of=w.AS_OF_1)
         assert len(r.problems) == 1 and "缴费_坏.csv" in r.problems[0]
+
+
+def test_every_follow_up_rule_is_found_at_its_cell(campaign, tmp_path):
+    from coverage_xl.ledger.followups import read_followup_file
+
+    result = run_dispatch(campaign.survey1, [campaign.reg1], [campaign.pay1], w.AS_OF_1)
+    write_followup_lists(result, tmp_path)
+    path = list_path(tmp_path, w.A, w.AS_OF_1)
+    placed = w.fill_return(path, {
+        K["pending"].id: {"跟进日期": "2020-13-40", "跟进方式": "电话", "跟进结果": "其他"},  # no such day
+        K["blank_willing"].id: {"跟进日期": "2020-12-01", "跟进方式": "上门", "跟进结果": "其他"},  # after as-of
+        K["cross"].id: {"跟进日期": "2020-09-05", "跟进方式": "电话", "跟进结果": "考虑中"},  # not a result
+        K["terminated"].id: {"跟进日期": "2020-09-05", "跟进方式": "电话", "跟进结果": "不愿参保",
+                             "是否签订意愿书": "签了"},
+        K["reg_unpaid"].id: {"跟进方式": "短信"},  # no result
+        K["refused"].id: {"跟进结果": "联系不上"},  # neither date nor method
+    })
+    entries, report = read_followup_file(path, w.AS_OF_2)
+    got = sorted((f.sheet, f.row, f.column, f.code) for f in report.findings)
+
+    def at(key: str, header: str, code: str) -> tuple:
+        sheet, row, cols = placed[K[key].id][0]
+        return (sheet, row, cols[header], code)
+
+    assert got == sorted([
+        at("pending", "跟进日期", "followup.date"), at("blank_willing", "跟进日期", "followup.date"),
+        at("cross", "跟进结果", "followup.result"), at("terminated", "是否签订意愿书", "followup.signed"),
+        at("reg_unpaid", "跟进结果", "followup.result_missing"), at("refused", "跟进日期", "followup.untraced"),
+    ])
+    assert entries == []  # no entry with a finding is recorded
+    untraced = next(f for f in report.findings if f.code == "followup.untraced")
+    assert "跟进日期、跟进方式" in untraced.message()
+
+
+def test_a_returned_list_without_the_fill_in_columns_is_one_finding(tmp_path):
+    import openpyxl
+
+    from coverage_xl.ledger.followups import read_followup_file
+
+    path = tmp_path / "草尾镇_跟进名单_旧版.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "未登记人员"
+    ws.append(["草尾镇未登记人员名单"])
+    ws.append(["说明"])
+    ws.append(["序号", "姓名", "身份证号码", "联系时间", "反馈情况"])
+    ws.append([1, "甲", K["pending"].id, "9月5日", "已联系"])
+    wb.save(path)
+    entries, report = read_followup_file(path, w.AS_OF_2)
+    assert report.flatten() == [(3, None, "followup.columns")] and entries == []
+    assert report.errors == 1
