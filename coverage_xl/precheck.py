@@ -29,6 +29,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from coverage_xl.errors import InputError
 from coverage_xl.findings import Finding
 
 MAX_UNCOMPRESSED = 1 << 30  # all parts of a package together, inflated (a 330,000-row unit is ~0.2 GB)
@@ -60,8 +61,9 @@ _CELL_FULL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(?:/>|>.*?
 _FORMULA = re.compile(rb"<f[\s>/]")
 
 
-class RefusedError(Exception):
-    """The file is over a limit; ``code`` is the finding (file.too_large / file.suspicious)."""
+class RefusedError(InputError):
+    """The file is over a limit; ``code`` is the finding (file.too_large / file.suspicious).
+    :func:`coverage_xl.read.open_workbook` turns it into :class:`UnreadableError`."""
 
     def __init__(self, code: str, reason: str) -> None:
         super().__init__(reason)
