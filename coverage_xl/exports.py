@@ -47,9 +47,10 @@ import pandas as pd
 from coverage_xl import idcard
 from coverage_xl.errors import InputError, ParameterError
 from coverage_xl.layout import header_key
-from coverage_xl.tables import (
+from coverage_xl.tables import (  # HEADER_SCAN_ROWS: the one header search depth for other offices' tables
     CSV_ENCODINGS,
     CSV_SUFFIXES,
+    HEADER_SCAN_ROWS,
     IdColumnError,
     choose_id_column,
     csv_delimiter,
@@ -73,7 +74,6 @@ AMOUNT_HEADERS: tuple[str, ...] = (
     "实缴金额", "缴费金额", "个人缴费金额", "实缴金额合计", "缴费额", "个人缴费", "金额", "缴费金额（元）",
     "金额（元）", "实缴金额（元）",
 )
-HEADER_SCAN_ROWS = 20  # the header must be within the first rows (a title or date line may come first)
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 TEXT_SUFFIXES = CSV_SUFFIXES
 CHUNK_ROWS = 200_000  # rows per streamed chunk: bounds memory whatever the file's size

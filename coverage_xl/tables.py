@@ -28,7 +28,7 @@ from coverage_xl.layout import header_key
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # strict, in this order; gb18030 is a superset of GBK and GB2312
-HEADER_SCAN_ROWS = 30
+HEADER_SCAN_ROWS = 30  # the header must be within the first rows (titles, dates or notes may come first)
 
 # Header names of the ID column, most specific first (compared after header_key()). One list for the
 # province list, the comparison files and the registration/payment exports.

@@ -54,3 +54,25 @@ def test_the_lagging_status_is_written_once():
     owners = [str(p.relative_to(PACKAGE)) for p in sorted(PACKAGE.rglob("*.py"))
               if "滞后" in _string_constants(p)]
     assert owners == ["progress.py"]
+
+
+def test_exports_and_lists_search_the_same_rows_for_their_header(tmp_path):
+    """One header search depth (tables.HEADER_SCAN_ROWS) for every table another office sends: a
+    header below 20 lines of notes is found by the export reader as by the list reader."""
+    import openpyxl
+
+    from coverage_xl import exports as ex
+    from coverage_xl import idcard
+    from coverage_xl.tables import HEADER_SCAN_ROWS, read_table
+
+    first17 = "43098119650310001"
+    pid = first17 + idcard.check_character(first17)
+    wb = openpyxl.Workbook()
+    for n in range(24):
+        wb.active.append([f"说明第{n + 1}行"])
+    wb.active.append(["姓名", "公民身份号码"])
+    wb.active.append(["张三", pid])
+    wb.save(tmp_path / "登记.xlsx")
+    assert HEADER_SCAN_ROWS > 25
+    assert list(read_table(tmp_path / "登记.xlsx").iloc[:, 1]) == [pid]
+    assert ex.read_export(tmp_path / "登记.xlsx", ex.REGISTRATION).rows == 1
