@@ -409,3 +409,30 @@ def rows_after_total(folder: Path) -> Path:
     grid = head + data[:6] + [["", "新建村小计"]] + data[6:10] + [["合计"]] + data[10:] + \
         [["填表人：王某某", "", "", "", "", "", "审核人：李某某"]]
     return write_grid(folder / "合计行后还有数据.xlsx", grid)
+
+
+def xls_named_xlsx(folder: Path) -> Path:
+    """A BIFF8 .xls someone renamed to .xlsx (the content is readable; the extension is wrong)."""
+    src = good(folder / "_src", "新湾镇", fname="新湾镇_改名.xlsx")
+    out = convert(src, "xls:MS Excel 97", folder / "_lo_renamed")
+    final = folder / "新湾镇_其实是xls.xlsx"
+    shutil.move(out, final)
+    return final
+
+
+def ods_named_xls(folder: Path) -> Path:
+    """An OpenDocument spreadsheet saved by WPS/LibreOffice under a .xls name."""
+    src = good(folder / "_src", "草尾镇", fname="草尾镇_改名.xlsx")
+    out = convert(src, "ods", folder / "_lo_ods")
+    final = folder / "草尾镇_其实是ods.xls"
+    shutil.move(out, final)
+    return final
+
+
+def wps_et(folder: Path) -> Path:
+    """WPS's own spreadsheet format (.et): a BIFF workbook in an OLE container, as .xls is."""
+    src = good(folder / "_src", "琼湖街道", fname="琼湖街道_et.xlsx")
+    out = convert(src, "xls:MS Excel 97", folder / "_lo_et")
+    final = folder / "琼湖街道_WPS表格.et"
+    shutil.move(out, final)
+    return final

@@ -61,6 +61,10 @@ CASES: dict[str, Case] = {
 LIBREOFFICE_CASES = {
     "formulas": Case("formulas", 0, frozenset(), 12),
     "wps_like_xls": Case("wps_like_xls", 0, frozenset(), 12),
+    # issue 12 §5: the format comes from the bytes, not the extension
+    "xls_named_xlsx": Case("xls_named_xlsx", 0, frozenset({"file.format_mismatch"}), 12),
+    "ods_named_xls": Case("ods_named_xls", 0, frozenset({"file.format_mismatch"}), 12),
+    "wps_et": Case("wps_et", 0, frozenset(), 12),
 }
 
 
@@ -81,7 +85,9 @@ def lo_corpus(tmp_path_factory) -> dict[str, Path]:
     bc.soffice()
     folder = tmp_path_factory.mktemp("bad_lo")
     path, names = bc.formulas(folder)
-    return {"formulas": path, "formula_names": names, "wps_like_xls": bc.wps_like_xls(folder)}
+    return {"formulas": path, "formula_names": names, "wps_like_xls": bc.wps_like_xls(folder),
+            "xls_named_xlsx": bc.xls_named_xlsx(folder), "ods_named_xls": bc.ods_named_xls(folder),
+            "wps_et": bc.wps_et(folder)}
 
 
 def _json(run) -> dict:
@@ -538,3 +544,20 @@ def test_a_list_with_the_household_heads_id_reads_the_persons_id(tmp_path):
     with pytest.raises(IdColumnError) as caught:
         find_id_column(read_table(both))
     assert "两列.csv" in str(caught.value)
+
+
+@pytest.mark.libreoffice
+def test_et_and_renamed_workbooks_in_a_folder_are_read_not_skipped(lo_corpus, tmp_path):
+    folder = tmp_path / "各单位"
+    folder.mkdir()
+    for key in ("wps_et", "xls_named_xlsx", "ods_named_xls"):
+        shutil.copy2(lo_corpus[key], folder / lo_corpus[key].name)
+    run = cli("validate", folder, "--as-of", AS_OF, "--format", "json")
+    assert run.code == 0, run.output
+    files = {Path(x["path"]).name: x for x in _json(run)["files"]}
+    assert sorted(files) == sorted(lo_corpus[k].name for k in ("wps_et", "xls_named_xlsx", "ods_named_xls"))
+    assert {n: (f["unit"], f["rows"]) for n, f in files.items()} == {
+        lo_corpus["wps_et"].name: ("琼湖街道", 12), lo_corpus["xls_named_xlsx"].name: ("新湾镇", 12),
+        lo_corpus["ods_named_xls"].name: ("草尾镇", 12)}
+    assert [(x["row"], x["column"], x["code"]) for x in files[lo_corpus["xls_named_xlsx"].name]["findings"]
+            if x["code"].startswith("file.")] == [(None, None, "file.format_mismatch")]
