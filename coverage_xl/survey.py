@@ -140,6 +140,7 @@ def _check_one(path: Path, as_of: dt.date) -> tuple[Checked, str, int, float]:
     """Validate one file and fingerprint it (runs in a worker process)."""
     stat = path.stat()
     checked = validate_file(path, as_of)
+    checked.people  # noqa: B018 - build the DataFrame here, in the worker, not later in the parent
     if checked.survey is not None:
         checked.survey.rows = []
         checked.survey.row_numbers = []

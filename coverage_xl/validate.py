@@ -13,14 +13,16 @@ import datetime as dt
 import gc
 from dataclasses import dataclass
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from coverage_xl.errors import HeaderNotFoundError, UnreadableError
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.read import SurveySheet, read_survey
 from coverage_xl.rules import RULE_CHECKS, Context
 from coverage_xl.values import clean_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Columns of the people table that validation hands to consolidation, dispatch and notices.
 PEOPLE_COLUMNS = ("row", "unit", "code", "region", "name", "id", "id_ok", "birth", "address", "category",
@@ -29,14 +31,31 @@ PEOPLE_COLUMNS = ("row", "unit", "code", "region", "name", "id", "id_ok", "birth
 
 @dataclass
 class Checked:
-    """One validated workbook: the report, and the people it lists (one row per data row)."""
+    """One validated workbook: the report, and the people it lists (one row per data row).
+
+    The people come as columns and become a DataFrame when first asked for (:attr:`people`), so that
+    checking a file — ``coverage-xl validate``, a new Python per call — never loads pandas."""
 
     report: FileReport
-    people: pd.DataFrame
+    table: dict[str, Any] | pd.DataFrame
     survey: SurveySheet | None = None
+
+    @property
+    def people(self) -> pd.DataFrame:
+        if isinstance(self.table, dict):
+            import pandas as pd
+
+            self.table = pd.DataFrame(self.table, columns=list(PEOPLE_COLUMNS))
+        return self.table
+
+
+def _no_people() -> dict[str, Any]:
+    return {c: [] for c in PEOPLE_COLUMNS}
 
 
 def empty_people() -> pd.DataFrame:
+    import pandas as pd
+
     return pd.DataFrame({c: pd.Series(dtype=object) for c in PEOPLE_COLUMNS})
 
 
@@ -57,7 +76,7 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
     def col(key: str) -> tuple:
         return ctx.column_values(key)
 
-    people = pd.DataFrame({
+    people = {
         "row": survey.row_numbers,
         "unit": report.unit,
         "code": _clean_column(col("code")),
@@ -72,7 +91,7 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
         "phone": _clean_column(col("phone")),
         "remark": [v.strip() if v.__class__ is str else clean_text(v) for v in col("remark")],
         "other_text": ctx.other_text,
-    }, columns=list(PEOPLE_COLUMNS))
+    }
     return Checked(report, people, survey)
 
 
@@ -113,10 +132,10 @@ def _validate_file(path: Path, as_of: dt.date | None) -> Checked:
     except UnreadableError as exc:
         report = FileReport(path=path, readable=False,
                             findings=[Finding(exc.code, details=(("detail", str(exc)),))])
-        return Checked(report, empty_people())
+        return Checked(report, _no_people())
     except HeaderNotFoundError:
         report = FileReport(path=path, findings=[Finding("sheet.not_found")])
-        return Checked(report, empty_people())
+        return Checked(report, _no_people())
     return validate_survey(survey, as_of)
 
 

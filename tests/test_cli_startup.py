@@ -42,3 +42,25 @@ def test_an_unknown_command_is_a_usage_error():
 
     r = CliRunner().invoke(main, ["no-such-command"])
     assert r.exit_code == 2 and "no-such-command" in r.output
+
+
+VALIDATE_PROBE = """
+import sys
+from coverage_xl.cli import main
+try:
+    main(["validate", sys.argv[1], "--as-of", "2020-09-30"])
+except SystemExit as exc:
+    print("EXIT", exc.code)
+print("LOADED", sorted(m for m in ("pandas", "openpyxl", "jinja2", "xlwings") if m in sys.modules))
+"""
+
+
+def test_validate_checks_a_file_without_loading_pandas_or_openpyxl(tmp_path):
+    from coverage_xl import synth
+
+    folder = tmp_path / "units"
+    synth.write_sample_folder(folder, 60, seed=3, errors_per_unit=1)
+    book = next(p for p in sorted(folder.glob("*.xlsx")) if not p.name.startswith("~$"))
+    out = subprocess.run([sys.executable, "-c", VALIDATE_PROBE, str(book)], capture_output=True, text=True,
+                         check=True).stdout.splitlines()
+    assert out[-2:] == ["EXIT 1", "LOADED []"]  # one planted error: exit 1, and neither library was needed
