@@ -16,8 +16,9 @@ the sheet XML with C-speed searches:
 - formula cells with no cached value (written by a program, never opened in Excel), which calamine
   would return as empty.
 
-The BIFF formats (.xls/.et) cannot exceed 65,536 × 256 cells, which calamine holds in about 0.6 GB;
-they are not bounded further.
+The BIFF formats (.xls/.et) get the same bounds from their cell records (a value at IV65536 alone
+costs calamine 1.3 GB): stray cells' records are renamed to a type readers skip, in a copy.
+ODS and .xlsb get the zip checks only; calamine itself refuses an ODS range over 100 million cells.
 """
 
 from __future__ import annotations
@@ -135,6 +136,8 @@ def inspect(path: Path, head: bytes) -> Inspection:
     if kind in FORMAT_NAMES and expected and kind != expected:
         found.notes.append(Finding("file.format_mismatch", details=(
             ("found", path.suffix.lower()), ("expected", FORMAT_NAMES[kind]))))
+    if kind == "xls":
+        _check_biff(path, found)
     if kind in ("xlsx", "xlsb", "ods"):
         try:
             with zipfile.ZipFile(path) as z:
@@ -161,6 +164,80 @@ def _check_sizes(z: zipfile.ZipFile) -> None:
             raise RefusedError("file.suspicious", (
                 f"文件中的“{info.filename}”压缩前有 {info.file_size / 2**20:.0f} MB，压缩比达 {ratio:.0f} 倍，"
                 "远超正常表格（通常不到 20 倍），疑似恶意构造的“压缩炸弹”，未读取"))
+
+
+# BIFF8 records (MS-XLS 2.3): cells holding a value, and the ones that bound a sheet.
+_BIFF_VALUE_CELLS = {0x0203, 0x027E, 0x00FD, 0x0204, 0x0205, 0x0006, 0x00D6}  # NUMBER RK LABELSST LABEL BOOLERR FORMULA RSTRING
+_BIFF_MULRK, _BIFF_BOF, _BIFF_EOF, _BIFF_BOUNDSHEET, _BIFF_DIMENSIONS = 0x00BD, 0x0809, 0x000A, 0x0085, 0x0200
+_BIFF_IGNORED = 0x0FFF  # a record type no reader knows: a stray cell's record is renamed to it
+
+
+def _check_biff(path: Path, found: Inspection) -> None:
+    """The same bounds for a BIFF .xls/.et (at most 65,536 × 256 cells, which calamine alone holds in
+    1.3 GB): cell records far outside the data block are renamed to a record type readers skip, in a
+    copy read from memory; the ignored cells are named."""
+    import struct
+    import tempfile
+
+    import olefile
+
+    with olefile.OleFileIO(str(path)) as ole:
+        stream = "Workbook" if ole.exists("Workbook") else "Book"
+        data = bytearray(ole.openstream(stream).read())
+    names: list[str] = []
+    sheets: list[list[tuple[int, int, int]]] = []  # per worksheet: (record offset, row, col) of value cells
+    dims: list[int] = []  # offset of each worksheet's DIMENSIONS record (-1: none)
+    depth, pos, n = 0, 0, len(data)
+    while pos + 4 <= n:
+        rtype, size = struct.unpack_from("<HH", data, pos)
+        body = pos + 4
+        if rtype == _BIFF_BOF:
+            depth += 1
+            if depth == 1 and names and len(sheets) < len(names) and pos > 0:
+                sheets.append([])
+                dims.append(-1)
+        elif rtype == _BIFF_EOF:
+            depth = max(depth - 1, 0)
+        elif rtype == _BIFF_BOUNDSHEET and size >= 8 and not sheets:
+            cch, high = data[body + 6], data[body + 7] & 1
+            raw = bytes(data[body + 8 : body + 8 + cch * (2 if high else 1)])
+            names.append(raw.decode("utf-16-le" if high else "latin-1", "replace"))
+        elif sheets and depth == 1 and size >= 4:
+            if rtype in _BIFF_VALUE_CELLS:
+                row, col = struct.unpack_from("<HH", data, body)
+                sheets[-1].append((pos, row + 1, col + 1))
+            elif rtype == _BIFF_MULRK and size >= 6:
+                row, first = struct.unpack_from("<HH", data, body)
+                last = struct.unpack_from("<H", data, body + size - 2)[0]
+                sheets[-1].append((pos, row + 1, last + 1))
+                if first != last:
+                    sheets[-1].append((pos, row + 1, first + 1))
+            elif rtype == _BIFF_DIMENSIONS and size >= 12:
+                dims[-1] = pos
+        pos = body + size
+    changed = False
+    for i, cells in enumerate(sheets):
+        if not cells:
+            continue
+        sheet = names[i] if i < len(names) else str(i + 1)
+        box = _data_box(sheet, [(r, c) for _, r, c in cells], found)
+        if box is None:
+            continue
+        row_end, col_end = box
+        for off, r, c in cells:
+            if r > row_end or c > col_end:
+                struct.pack_into("<H", data, off, _BIFF_IGNORED)
+                changed = True
+        if dims[i] >= 0:
+            struct.pack_into("<IIHH", data, dims[i] + 4, 0, row_end, 0, col_end)
+    if not changed:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "bounded.xls"
+        copy.write_bytes(path.read_bytes())
+        with olefile.OleFileIO(str(copy), write_mode=True) as ole:
+            ole.write_stream(stream, bytes(data))
+        found.bounded = copy.read_bytes()
 
 
 def _sheet_parts(z: zipfile.ZipFile) -> list[tuple[str, str]]:
@@ -229,13 +306,29 @@ def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:
             f"工作表“{sheet}”的单元格没有写明位置，且使用区域达 {max_row} 行，无法安全读取。"
             "请在 Excel 中打开后另存为 .xlsx 再提交"))
     cells = [(int(r), column_number(c)) for c, r, empty in _CELL.findall(data) if not empty]
+    box = _data_box(sheet, cells, found)
+    if box is None:
+        return None
+    row_end, col_end = box
+
+    def drop(m: re.Match[bytes]) -> bytes:
+        r, c = int(m.group(2)), column_number(m.group(1))
+        return m.group(0) if r <= row_end and c <= col_end else b""
+
+    return _CELL_FULL.sub(drop, data)
+
+
+def _data_box(sheet: str, cells: list[tuple[int, int]], found: Inspection) -> tuple[int, int] | None:
+    """(last row, last column) of the data block when value cells lie far outside it (they are named
+    in a ``sheet.stray_cells`` note), None when there is nothing to leave out. Raises RefusedError
+    for a used range that stays too large or too sparse."""
     if not cells:
         return None
     row_end = _cluster_end(sorted({r for r, _ in cells}), ROW_GAP)
     col_end = _cluster_end(sorted({c for _, c in cells}), COL_GAP)
     row_start = min(r for r, _ in cells)
     col_start = min(c for _, c in cells)
-    stray = [(r, c) for r, c in cells if r > row_end or c > col_end]
+    stray = sorted({(r, c) for r, c in cells if r > row_end or c > col_end})
     area = (row_end - row_start + 1) * (col_end - col_start + 1)
     inside = len(cells) - len(stray)
     if area > MAX_AREA:
@@ -248,16 +341,11 @@ def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:
             f"但只有 {inside} 个单元格有内容，远超实际数据，读取会耗尽内存。请删除数据区以外的内容后再提交"))
     if not stray:
         return None
-    named = "、".join(cell_name(r, c) for r, c in sorted(stray)[:STRAY_NAMED])
+    named = "、".join(cell_name(r, c) for r, c in stray[:STRAY_NAMED])
     more = f"等 {len(stray)} 个单元格" if len(stray) > STRAY_NAMED else ""
     found.notes.append(Finding("sheet.stray_cells", sheet=sheet, row=stray[0][0], column=stray[0][1], details=(
         ("detail", named + more), ("expected", cell_name(row_end, col_end)))))
-
-    def drop(m: re.Match[bytes]) -> bytes:
-        r, c = int(m.group(2)), column_number(m.group(1))
-        return m.group(0) if r <= row_end and c <= col_end else b""
-
-    return _CELL_FULL.sub(drop, data)
+    return row_end, col_end
 
 
 def _cluster_end(values: list[int], gap: int) -> int:

@@ -436,3 +436,17 @@ def wps_et(folder: Path) -> Path:
     final = folder / "琼湖街道_WPS表格.et"
     shutil.move(out, final)
     return final
+
+
+def xls_stray_corner(folder: Path) -> Path:
+    """A BIFF .xls with one value at IV65536, its last cell: calamine alone holds 65,536 × 256 cells
+    (1.3 GB)."""
+    u = unit()
+    src = write_grid(folder / "_src_xls" / "xls右下角有一个值.xlsx", plain_rows(u, people(u)))
+    wb = openpyxl.load_workbook(src)
+    wb.active["IV65536"] = 1
+    wb.save(src)
+    out = convert(src, "xls:MS Excel 97", folder / "_lo_xls_corner")
+    final = folder / "xls右下角有一个值.xls"
+    shutil.move(out, final)
+    return final

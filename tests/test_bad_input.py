@@ -65,6 +65,7 @@ LIBREOFFICE_CASES = {
     "xls_named_xlsx": Case("xls_named_xlsx", 0, frozenset({"file.format_mismatch"}), 12),
     "ods_named_xls": Case("ods_named_xls", 0, frozenset({"file.format_mismatch"}), 12),
     "wps_et": Case("wps_et", 0, frozenset(), 12),
+    "xls_stray_corner": Case("xls_stray_corner", 0, frozenset({"sheet.stray_cells"}), 12, ("IV65536",)),
 }
 
 
@@ -87,7 +88,7 @@ def lo_corpus(tmp_path_factory) -> dict[str, Path]:
     path, names = bc.formulas(folder)
     return {"formulas": path, "formula_names": names, "wps_like_xls": bc.wps_like_xls(folder),
             "xls_named_xlsx": bc.xls_named_xlsx(folder), "ods_named_xls": bc.ods_named_xls(folder),
-            "wps_et": bc.wps_et(folder)}
+            "wps_et": bc.wps_et(folder), "xls_stray_corner": bc.xls_stray_corner(folder)}
 
 
 def _json(run) -> dict:
@@ -561,3 +562,15 @@ def test_et_and_renamed_workbooks_in_a_folder_are_read_not_skipped(lo_corpus, tm
         lo_corpus["ods_named_xls"].name: ("草尾镇", 12)}
     assert [(x["row"], x["column"], x["code"]) for x in files[lo_corpus["xls_named_xlsx"].name]["findings"]
             if x["code"].startswith("file.")] == [(None, None, "file.format_mismatch")]
+
+
+@pytest.mark.libreoffice
+def test_a_stray_cell_in_an_xls_costs_no_gigabyte_either(lo_corpus):
+    """calamine alone: 1.3 GB for one value at IV65536 of a BIFF sheet."""
+    run = cli_measured("validate", lo_corpus["xls_stray_corner"], "--as-of", AS_OF, "--format", "json", timeout=300)
+    assert run.code == 0, run.output
+    assert 0 < run.max_rss_mb < 400, run.max_rss_mb
+    (f,) = _json(run)["files"]
+    assert [(x["row"], x["column"], x["code"]) for x in f["findings"] if x["code"] == "sheet.stray_cells"] == [
+        (65536, 256, "sheet.stray_cells")]
+    assert f["rows"] == 12 and f["errors"] == 0
