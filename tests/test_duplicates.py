@@ -112,6 +112,9 @@ def test_owner_choice_counts_the_person_only_in_the_chosen_unit_and_is_recorded(
     runner = CliRunner()
     first = runner.invoke(main, ["consolidate", str(world), "--as-of", "2020-09-30", "-o", str(out)])
     assert first.exit_code == 1, first.output  # 11 units have not submitted
+    said = first.output.replace("\n", "")
+    assert "全市去重合计：范围内 5，范围外 2" in said
+    assert "核对（合计行）：第4列 = 第17列 + 第18列 + 未填意愿 1 人：6 = 1 + 4 + 1" in said
     wb = openpyxl.load_workbook(out)
     ws = wb["重复人员"]
     header = [c.value for c in ws[2]]

@@ -62,6 +62,11 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
     label = ", ".join(str(p) for p in paths)
     write_workbook(result, out, inputs_label=label, reporter=reporter)
     console.print(summary_table(result))
+    d = result.dedup
+    console.print(f"全市去重合计：范围内 {d['in_scope']}，范围外 {d['out_total']}（{escape(result.dedup_remark)}）",
+                  soft_wrap=True)
+    for line in result.balance_lines():
+        console.print(escape(line), soft_wrap=True)
     lines = remark_lines(result)
     if lines:
         console.print("备注：")
