@@ -18,7 +18,8 @@ the sheet XML with C-speed searches:
 
 The BIFF formats (.xls/.et) get the same bounds from their cell records (a value at IV65536 alone
 costs calamine 1.3 GB): stray cells' records are renamed to a type readers skip, in a copy.
-ODS and .xlsb get the zip checks only; calamine itself refuses an ODS range over 100 million cells.
+OpenDocument sheets get the same bounds from content.xml (3,000 rows and a value in column XFD cost
+calamine 3.5 GB). .xlsb gets the zip checks only.
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ def inspect(path: Path, head: bytes) -> Inspection:
                 _check_sizes(z)
                 if kind == "xlsx":
                     _check_sheets(z, found)
+                elif kind == "ods":
+                    _check_ods(z, found)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             # never hand calamine a package that could not be checked
             raise RefusedError("file.unreadable", "文件已损坏（压缩包内容不完整），请重新保存或重新导出") from exc
@@ -238,6 +241,69 @@ def _check_biff(path: Path, found: Inspection) -> None:
         with olefile.OleFileIO(str(copy), write_mode=True) as ole:
             ole.write_stream(stream, bytes(data))
         found.bounded = copy.read_bytes()
+
+
+_ODS_TOKEN = re.compile(
+    rb'<table:table\s[^>]*?table:name="([^"]*)"|<table:table-row\b([^>]*?)(/?)>'
+    rb'|<table:(?:covered-)?table-cell\b([^>]*?)(/?)>|</table:table-row>')
+_ODS_ROWS = re.compile(rb'table:number-rows-repeated="(\d+)"')
+_ODS_COLS = re.compile(rb'table:number-columns-repeated="(\d+)"')
+_ODS_CELL_END = b"</table:table-cell>"
+
+
+def _check_ods(z: zipfile.ZipFile, found: Inspection) -> None:
+    """The same bounds for an OpenDocument spreadsheet (3,000 rows and a value in column XFD cost
+    calamine 3.5 GB): a stray cell far from the data is emptied in a copy (its position kept by the
+    repeat count), and named."""
+    from html import unescape
+
+    try:
+        data = z.read("content.xml")
+    except KeyError:
+        return
+    sheets: list[tuple[str, list[tuple[int, int, int, int, int]]]] = []  # (name, [(start, end, row, col, n)])
+    row = col = 0
+    row_span = 1
+    for m in _ODS_TOKEN.finditer(data):
+        if m.group(1) is not None:
+            sheets.append((unescape(m.group(1).decode("utf-8", "replace")), []))
+            row, col = 0, 0
+        elif m.group(0).startswith(b"</table:table-row"):
+            row += row_span
+        elif m.group(0).startswith(b"<table:table-row"):
+            r = _ODS_ROWS.search(m.group(2))
+            row_span, col = (int(r.group(1)) if r else 1), 0
+            if m.group(3):
+                row += row_span
+        elif sheets:
+            c = _ODS_COLS.search(m.group(4))
+            n = int(c.group(1)) if c else 1
+            if not m.group(5):  # a cell with content
+                end = data.find(_ODS_CELL_END, m.end())
+                end = len(data) if end < 0 else end + len(_ODS_CELL_END)
+                for rr in {row + 1, row + row_span}:  # a repeated row or cell spans to its last copy
+                    for cc in {col + 1, col + n}:
+                        sheets[-1][1].append((m.start(), end, rr, cc, n))
+            col += n
+    drops: list[tuple[int, int, int]] = []
+    for name, cells in sheets:
+        box = _data_box(name, [(r, c) for _, _, r, c, _ in cells], found)
+        if box is not None:
+            drops += [(a, b, n) for a, b, r, c, n in cells if r > box[0] or c > box[1]]
+    if not drops:
+        return
+    drops = sorted(set(drops))
+    parts, last = [], 0
+    for a, b, n in drops:
+        parts += [data[last:a], f'<table:table-cell table:number-columns-repeated="{n}"/>'.encode()]
+        last = b
+    parts.append(data[last:])
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():  # mimetype first and stored, as the format asks
+            body = b"".join(parts) if info.filename == "content.xml" else z.read(info.filename)
+            out.writestr(info.filename, body, zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED)
+    found.bounded = buf.getvalue()
 
 
 def _sheet_parts(z: zipfile.ZipFile) -> list[tuple[str, str]]:

@@ -450,3 +450,21 @@ def xls_stray_corner(folder: Path) -> Path:
     final = folder / "xls右下角有一个值.xls"
     shutil.move(out, final)
     return final
+
+
+def ods_stray_xfd(folder: Path) -> Path:
+    """3,000 people and a stray value at XFD10, saved as .ods: calamine alone takes 3.5 GB."""
+    src = stray_cell_xfd(folder / "_src_ods_stray")
+    out = convert(src, "ods", folder / "_lo_ods_stray")
+    final = folder / "三千行加一个XFD单元格.ods"
+    shutil.move(out, final)
+    return final
+
+
+def ods_corner(folder: Path) -> Path:
+    """A clean sheet and one value at XFD1048576, saved as .ods: calamine alone refuses the range."""
+    src = corner_value(folder / "_src_ods_corner")
+    out = convert(src, "ods", folder / "_lo_ods_corner")
+    final = folder / "右下角有一个值.ods"
+    shutil.move(out, final)
+    return final

@@ -66,6 +66,8 @@ LIBREOFFICE_CASES = {
     "ods_named_xls": Case("ods_named_xls", 0, frozenset({"file.format_mismatch"}), 12),
     "wps_et": Case("wps_et", 0, frozenset(), 12),
     "xls_stray_corner": Case("xls_stray_corner", 0, frozenset({"sheet.stray_cells"}), 12, ("IV65536",)),
+    "ods_stray_xfd": Case("ods_stray_xfd", 0, frozenset({"sheet.stray_cells"}), 3000, ("XFD10",)),
+    "ods_corner": Case("ods_corner", 0, frozenset({"sheet.stray_cells"}), 12, ("XFD1048576",)),
 }
 
 
@@ -88,7 +90,8 @@ def lo_corpus(tmp_path_factory) -> dict[str, Path]:
     path, names = bc.formulas(folder)
     return {"formulas": path, "formula_names": names, "wps_like_xls": bc.wps_like_xls(folder),
             "xls_named_xlsx": bc.xls_named_xlsx(folder), "ods_named_xls": bc.ods_named_xls(folder),
-            "wps_et": bc.wps_et(folder), "xls_stray_corner": bc.xls_stray_corner(folder)}
+            "wps_et": bc.wps_et(folder), "xls_stray_corner": bc.xls_stray_corner(folder),
+            "ods_stray_xfd": bc.ods_stray_xfd(folder), "ods_corner": bc.ods_corner(folder)}
 
 
 def _json(run) -> dict:
@@ -565,12 +568,14 @@ def test_et_and_renamed_workbooks_in_a_folder_are_read_not_skipped(lo_corpus, tm
 
 
 @pytest.mark.libreoffice
-def test_a_stray_cell_in_an_xls_costs_no_gigabyte_either(lo_corpus):
-    """calamine alone: 1.3 GB for one value at IV65536 of a BIFF sheet."""
-    run = cli_measured("validate", lo_corpus["xls_stray_corner"], "--as-of", AS_OF, "--format", "json", timeout=300)
+@pytest.mark.parametrize("name, cell", [("xls_stray_corner", (65536, 256)), ("ods_stray_xfd", (10, 16384))])
+def test_a_stray_cell_in_an_xls_or_ods_costs_no_gigabyte_either(lo_corpus, name, cell):
+    """calamine alone: 1.3 GB for one value at IV65536 of a BIFF sheet, 3.5 GB for XFD10 beside 3,000
+    rows of an ODS sheet."""
+    run = cli_measured("validate", lo_corpus[name], "--as-of", AS_OF, "--format", "json", timeout=300)
     assert run.code == 0, run.output
     assert 0 < run.max_rss_mb < 400, run.max_rss_mb
     (f,) = _json(run)["files"]
     assert [(x["row"], x["column"], x["code"]) for x in f["findings"] if x["code"] == "sheet.stray_cells"] == [
-        (65536, 256, "sheet.stray_cells")]
-    assert f["rows"] == 12 and f["errors"] == 0
+        (*cell, "sheet.stray_cells")]
+    assert f["rows"] == LIBREOFFICE_CASES[name].rows and f["errors"] == 0
