@@ -262,3 +262,27 @@ def test_owner_for_an_id_no_longer_in_two_units_is_an_info_finding_and_dispatch_
                                     "--as-of", "2020-09-30", "-o", str(out)])
     assert res.exit_code == 1, res.output  # units missing
     assert "1 人只计入所定单位" in res.output and "已不在两个及以上单位出现" in res.output.replace("\n", "")
+
+
+def test_owners_option_reads_the_choices_from_the_master_when_the_output_is_a_new_file(world, tmp_path):
+    master = tmp_path / "总表.xlsx"
+    write_workbook(consolidate(load_batch(world, AS_OF)), master)
+    wb = openpyxl.load_workbook(master)
+    ws = wb["重复人员"]
+    for r in range(3, ws.max_row + 1):
+        if ws.cell(r, 2).value == P1 and ws.cell(r, 4).value == A:
+            ws.cell(r, 8, "茶盘洲镇")
+    wb.save(master)
+    fresh = tmp_path / "附件4_新.xlsx"
+    res = CliRunner().invoke(main, ["consolidate", str(world), "--as-of", "2020-09-30", "-o", str(fresh),
+                                    "--owners", str(master)])
+    assert res.exit_code == 1, res.output
+    rows = {r[1]: r for r in CalamineWorkbook.from_path(str(fresh)).get_sheet_by_name("附件4").to_python()}
+    assert [int(v) for v in rows["沅江市草尾镇"][3:18]] == A_WITHOUT_P1
+    reg = tmp_path / "登记.csv"
+    reg.write_text(f"姓名,公民身份号码\n甲,{P1}\n", encoding="utf-8")
+    res = CliRunner().invoke(main, ["dispatch", "--survey", str(world), "-r", str(reg), "-p", str(reg),
+                                    "--as-of", "2020-09-30", "-o", str(tmp_path / "调度.xlsx"), "--owners", str(master)])
+    assert res.exit_code == 1, res.output
+    annex5 = {r[1]: r for r in CalamineWorkbook.from_path(str(tmp_path / "调度.xlsx")).get_sheet_by_name("附件5").to_python()}
+    assert [int(annex5["沅江市草尾镇"][2]), int(annex5["沅江市茶盘洲镇"][2])] == [2, 2]  # 应覆盖: P1 only in 茶盘洲镇

@@ -35,10 +35,12 @@ def default_output(as_of: dt.date) -> Path:
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另存机器可读的汇总结果（各单位计数、问题数、重复人员、未计入原因）。")
 @click.option("--reporter", default="", help="附件4 表头“填报人”一栏的内容。")
+@click.option("--owners", "owners_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="从此工作簿（通常是总表）的“重复人员”表读取“归属单位”；默认读输出工作簿本身。")
 @unmasked_option
 @handle_errors
 def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, json_path: Path | None,
-            reporter: str, unmasked: bool) -> None:
+            reporter: str, owners_path: Path | None, unmasked: bool) -> None:
     """汇总各单位的附件3摸底明细表（文件夹或文件），生成附件4摸底统计表。
 
     退出码：0 全部14个单位均已计入；1 有单位未计入（未报送、重复报送、文件无法读取等）；
@@ -56,7 +58,8 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
         def step(path: Path, n: int, total: int) -> None:
             progress.update(task, completed=n - 1, total=total, description=path.name)
 
-        batch = load_batch(files, as_of, progress=step, owners=read_owner_choices(out))
+        owners = read_owner_choices(owners_path or out)
+        batch = load_batch(files, as_of, progress=step, owners=owners)
         progress.update(task, completed=len(files) or 1, description="完成")
     result = consolidate(batch)
     label = ", ".join(str(p) for p in paths)
@@ -81,6 +84,9 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
         console.print(f"[yellow]发现 {len(batch.duplicates)} 个身份证号码在两个及以上单位重复[/]，"
                       f"其中 {decided} 个已按“重复人员”表的归属单位只计入该单位，其余按各单位上报计入；"
                       "可在“重复人员”表“归属单位”列填写归属后重新汇总。", soft_wrap=True)
+    if owners_path is not None and not owners.source:
+        console.print(f"[yellow]“{escape(owners_path.name)}”中没有带“归属单位”列的“重复人员”表，本次未使用归属单位。[/]",
+                      soft_wrap=True)
     for f in batch.owner_findings:
         console.print(f"[yellow]归属单位[/] 重复人员表第{f.row}行：{escape(f.message(masked=not unmasked))}", soft_wrap=True)
     console.print(f"已写入：{escape(str(out))}（工作表：附件4、重复人员、汇总记录）")

@@ -64,12 +64,14 @@ def _pct(v: object) -> str:
               help="职工养老保险比对数据（如 企业职保.xlsx=省内企业职保，可多次使用；写法同 prefill --compare），"
                    "其中已参加城乡居保登记的人员列入“重复参保”表。")
 @counting_options
+@click.option("--owners", "owners_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="从此工作簿（通常是总表）的“重复人员”表读取“归属单位”；默认读输出工作簿本身。")
 @unmasked_option
 @handle_errors
 def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path, ...], as_of, campaign_year,
             out: Path, lists_dir: Path | None, milestones: Path | None, statuses: Path | None,
             compare: tuple[str, ...], rate_basis: str | None, progress_basis: str | None, signed: tuple[Path, ...],
-            unmasked: bool) -> None:
+            owners_path: Path | None, unmasked: bool) -> None:
     """调度：把摸底表与参保登记、缴费导出数据比对，生成附件5调度表、任务进度和调度历史。
 
     退出码：0 正常；1 有导出文件无法使用或有单位未计入（其余数据照常计算并写出）；2 无法运行。
@@ -98,7 +100,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
             bar.update(tasks[stage], completed=n, total=total, description=f"{STAGES.get(stage, stage)}：{name}")
 
         result = run_dispatch(survey, list(registrations), list(payments), as_of, campaign_year,
-                              milestones=milestones, progress=progress, owners=read_owner_choices(out),
+                              milestones=milestones, progress=progress, owners=read_owner_choices(owners_path or out),
                               counting=load_counting(rate_basis, progress_basis), statuses=statuses,
                               signed=list(signed) or None, employees=employees)
         write_dispatch(result, out)
