@@ -116,7 +116,7 @@ ANNEX3 = Layout(
         Column(5, "birth", "出生年月", 9),
         Column(6, "address", "户籍地址", 24),
         Column(7, IN_SCOPE, "属于城乡居保覆盖范围（√）", 9),
-        *(Column(n, k, h, 7 if n < 17 else 14) for k, n, h, _ in REASONS),
+        *(Column(n, k, h, 8 if n < 17 else 14) for k, n, h, _ in REASONS),
         Column(18, "willing", "是否愿意参保（是，否）", 8),
         Column(19, "phone", "联系电话", 14),
         Column(20, "remark", "备注", 20),

@@ -10,22 +10,25 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from copy import copy
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from coverage_xl.atomic import write_atomic
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, INSTRUCTIONS_SHEET, TOTAL_LABEL
-from coverage_xl.sheets.annex3 import write_annex3
-from coverage_xl.sheets.frame import FONT_NAME, save_workbook
-from coverage_xl.sheets.validation import TICK, add_input_checks
+from coverage_xl.sheets.annex3 import TEXT_FORMAT, write_annex3
+from coverage_xl.sheets.frame import BODY_FONT, BORDER, FONT_NAME, save_workbook
+from coverage_xl.sheets.rowcheck import CHECK_COLUMN, write_check_column
+from coverage_xl.sheets.validation import TICK_CHOICES, add_input_checks
 from coverage_xl.units import Unit, default_units, find_unit
 
-DEFAULT_ROWS = 1000  # blank rows to type into; more are inserted above 合计 (they inherit the checks)
+MARGIN = 1.1  # a unit's template holds its Annex 1 task × 1.1 rows, rounded up to a hundred
 FILE_PATTERN = "{name}_摸底明细表.xlsx"
 
 INSTRUCTIONS: tuple[str, ...] = (
@@ -69,6 +72,14 @@ def _resolve_units(units: Iterable[UnitLike] | None) -> list[Unit]:
     return out
 
 
+def rows_for(unit: Unit | None) -> int:
+    """Rows to type into for ``unit``: its Annex 1 task plus 10 %, rounded up to 100 (草尾镇 13,915 →
+    15,400; 琼湖街道 33,740 → 37,200). Without a unit, 1,000."""
+    if unit is None:
+        return 1000
+    return -(-unit.task * round(MARGIN * 10) // 1000) * 100
+
+
 def write_instructions(wb: Workbook, title: str = INSTRUCTIONS_SHEET) -> None:
     """The 填表说明 sheet: one paragraph per row, wrapped, printable."""
     ws = wb.create_sheet(title)
@@ -84,7 +95,7 @@ def write_instructions(wb: Workbook, title: str = INSTRUCTIONS_SHEET) -> None:
 
 
 def _write_totals(ws, first: int, last: int) -> None:
-    """Counts in the 合计 row: people (names), each tick column, 是 and 否."""
+    """Counts in the 合计 row: people (names), each tick column (√ ✓ ✔), 是 and 否."""
     total = last + 1
     if ws.cell(total, 1).value != TOTAL_LABEL:
         return
@@ -92,40 +103,64 @@ def _write_totals(ws, first: int, last: int) -> None:
     ws.cell(total, ANNEX3.col("name"), f"=COUNTA({name}{first}:{name}{last})")
     for key in CATEGORY_KEYS:
         letter = ANNEX3.by_key[key].letter
-        formula = (f"=COUNTA({letter}{first}:{letter}{last})" if key == CATEGORY_KEYS[-1]
-                   else f'=COUNTIF({letter}{first}:{letter}{last},"{TICK}")')
+        cells = f"{letter}{first}:{letter}{last}"
+        formula = (f"=COUNTA({cells})" if key == CATEGORY_KEYS[-1]
+                   else "=" + "+".join(f'COUNTIF({cells},"{mark}")' for mark in TICK_CHOICES))
         ws.cell(total, ANNEX3.col(key), formula)
     willing = ANNEX3.by_key["willing"].letter
     ws.cell(total, ANNEX3.col("willing"),
             f'="是"&COUNTIF({willing}{first}:{willing}{last},"是")&"/否"&COUNTIF({willing}{first}:{willing}{last},"否")')
 
 
+def _prefill_unit(ws, unit: Unit, first: int, last: int) -> None:
+    """行政代码/行政区划 on every row (the reader ignores rows holding only these two). Cells of the
+    blank rows share one style array (copied), which is what makes 37,000 rows cheap."""
+    code, region = ANNEX3.col("code"), ANNEX3.col("region")
+    styles: dict[int, Any] = {}
+    cells = ws._cells
+    for r in range(first, last + 1):
+        for col, value in ((code, unit.code), (region, unit.name)):
+            cell = cells.get((r, col))
+            if cell is not None and cell.value not in (None, ""):
+                continue
+            if col not in styles:
+                proto = ws.cell(r, col, value)
+                proto.font, proto.border = BODY_FONT, BORDER
+                if col == code:
+                    proto.number_format = TEXT_FORMAT
+                styles[col] = proto._style
+                continue
+            cells[(r, col)] = Cell(ws, row=r, column=col, value=value, style_array=copy(styles[col]))
+
+
 def new_unit_workbook(unit: Unit | None, people: Iterable[Mapping[str, Any]] = (), *, day: dt.date | None = None,
-                      rows: int = DEFAULT_ROWS, reporter: str = "", contact: str = "", prefill_unit: bool = True,
-                      protect: bool = True, instructions: bool = True) -> Workbook:
-    """An Annex 3 workbook for one unit, with ``people`` written first and ``rows`` blank rows after.
+                      rows: int | None = None, reporter: str = "", contact: str = "", prefill_unit: bool = True,
+                      protect: bool = True, instructions: bool = True, check_column: bool = True) -> Workbook:
+    """An Annex 3 workbook for one unit, with ``people`` written first and ``rows`` blank rows after
+    (default: :func:`rows_for` the unit).
 
     ``people`` are mappings by Annex 3 field key (as ``write_annex3`` takes). With ``prefill_unit``
     the 行政代码/行政区划 columns of every row carry the unit (the reader ignores rows holding only
-    those two). The sheet gets the native input checks, a protected header and a 合计 row with counts.
+    those two). The sheet gets the native input checks, the per-row check column after 备注 (not
+    printed), a protected header and a 合计 row with counts.
     """
     wb = Workbook()
     ws = wb.active
     people = list(people)
-    first, last = write_annex3(ws, unit, people, day=day, reporter=reporter, contact=contact, blank_rows=max(rows, 0))
+    blank = rows_for(unit) if rows is None else rows
+    first, last = write_annex3(ws, unit, people, day=day, reporter=reporter, contact=contact,
+                               blank_rows=max(blank, 0), column_styles=True)
     if last < first:  # nothing to type into: keep at least one row for the checks
         last = first
     if unit is not None and prefill_unit:
-        code, region = ANNEX3.col("code"), ANNEX3.col("region")
-        for r in range(first, last + 1):
-            if ws.cell(r, code).value in (None, ""):
-                ws.cell(r, code, unit.code)
-            if ws.cell(r, region).value in (None, ""):
-                ws.cell(r, region, unit.name)
+        _prefill_unit(ws, unit, first, last)
     _write_totals(ws, first, last)
+    if check_column:
+        write_check_column(ws, first, last, unit)
+        ws.cell(last + 1, CHECK_COLUMN).border = BORDER
     add_input_checks(ws, first, last, protect=protect)
     ws.sheet_view.zoomScale = 90
-    ws.print_area = f"A1:{get_column_letter(ANNEX3.width)}{last + 1}"
+    ws.print_area = f"A1:{get_column_letter(ANNEX3.width)}{last + 1}"  # the check column is not printed
     if instructions:
         write_instructions(wb)
     wb.active = 0
@@ -137,10 +172,11 @@ def template_name(unit: Unit) -> str:
 
 
 def build_templates(out_dir: str | Path, units: Sequence[UnitLike] | None = None, day: dt.date | None = None, *,
-                    rows: int = DEFAULT_ROWS, progress: Callable[[Unit, int, int], None] | None = None) -> list[Path]:
+                    rows: int | None = None, progress: Callable[[Unit, int, int], None] | None = None) -> list[Path]:
     """Write one template per unit into ``out_dir`` (created if needed); return the paths in unit order.
 
-    Each file is written atomically; an existing template is kept as ``.bak``."""
+    ``rows`` overrides the size of every template (default: :func:`rows_for` each unit). Each file is
+    written atomically; an existing template is kept as ``.bak``."""
     chosen = _resolve_units(units)
     out = Path(out_dir)
     try:

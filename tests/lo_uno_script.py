@@ -49,6 +49,23 @@ def _address(name):
     return col - 1, int(name[len(letters):]) - 1
 
 
+def _delete_rows(ctx, doc, sheet, rows):
+    """Delete whole rows as a clerk does (select the row, 行 ▸ 删除行: .uno:DeleteRows), bottom
+    first; report per row whether the row is gone (Calc refuses on a protected sheet when the row
+    holds a locked cell)."""
+    dispatcher = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+    frame = doc.CurrentController.Frame
+    done = []
+    for row in sorted(rows, reverse=True):
+        marker = sheet.getCellByPosition(2, row - 1).getString()
+        before = sheet.getCellRangeByName("A1:A1048576").queryContentCells(1023).Count
+        doc.CurrentController.select(sheet.getCellRangeByName(f"A{row}:A{row}"))
+        dispatcher.executeDispatch(frame, ".uno:DeleteRows", "", 0, ())
+        after = sheet.getCellRangeByName("A1:A1048576").queryContentCells(1023).Count
+        done.append([row, sheet.getCellByPosition(2, row - 1).getString() != marker or after < before])
+    return done
+
+
 def run(job):
     profile = tempfile.mkdtemp(prefix="cxl-lo-")
     pipe = f"cxl{os.getpid()}"
@@ -82,7 +99,13 @@ def run(job):
                 for ref, value in item.get("cells", {}).items():
                     col, row = _address(ref)
                     sheet.getCellByPosition(col, row).setString(value)
+                for ref, value in item.get("numbers", {}).items():
+                    col, row = _address(ref)
+                    sheet.getCellByPosition(col, row).setValue(value)
                 doc.calculateAll()
+                if item.get("delete_rows"):
+                    out["deleted"] = _delete_rows(ctx, doc, sheet, item["delete_rows"])
+                    doc.calculateAll()
                 if item.get("invalid", True):
                     sheet.showInvalid()
                     circled = []

@@ -55,7 +55,8 @@ def test_unknown_unit_is_a_chinese_error(tmp_path):
 def test_id_column_is_text_and_checked_by_the_same_formula(template):
     wb = openpyxl.load_workbook(template)
     ws = wb[ANNEX3.sheet_name]
-    assert all(ws.cell(r, 4).number_format == "@" for r in range(FIRST, FIRST + 50))
+    # every empty cell of the columns holding digits is text (the column's own style)
+    assert [ws.column_dimensions[c].number_format for c in "ADES"] == ["@"] * 4
     dvs = _dv_by_cell(ws)
     assert dvs["D"].type == "custom"
     assert dvs["D"].formula1 == id_valid_formula("D6")
@@ -74,15 +75,17 @@ def test_tick_willing_and_phone_lists(template):
     by_formula = {}
     for dv in ws.data_validations.dataValidation:
         by_formula.setdefault(dv.formula1, set()).update(r.coord for r in dv.sqref.ranges)
-    assert by_formula['"√"'] == {f"{chr(64 + n)}6:{chr(64 + n)}55" for n in range(7, 17)}
+    assert by_formula['"√,✓,✔"'] == {f"{chr(64 + n)}6:{chr(64 + n)}55" for n in range(7, 17)}
     assert by_formula['"是,否"'] == {"R6:R55"}
     assert by_formula[phone_valid_formula("S6")] == {"S6:S55"}
 
 
 def test_conditional_formats_flag_ids_conflicts_and_phones(template):
     ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
-    rules = {str(cf.sqref): [r.formula[0] for r in cf.rules] for cf in ws.conditional_formatting}
+    rules = {str(cf.sqref): [r.formula[0] if r.formula else r.type for r in cf.rules]
+             for cf in ws.conditional_formatting}
     assert id_flag_formula("D6") in rules["D6:D55"]
+    assert "duplicateValues" in rules["D6:D55"]  # native, evaluated for the cells on screen only
     assert rules["G6:Q55"] == [conflict_formula(6)]
     assert rules["S6:S55"] == [f"NOT({phone_valid_formula('S6')})"]
 
@@ -92,9 +95,20 @@ def test_header_locked_data_rows_editable(template):
     assert ws.protection.sheet
     assert not ws.protection.password
     assert ws.cell(3, 4).protection.locked and ws.cell(5, 1).protection.locked
-    assert not ws.cell(FIRST, 4).protection.locked and not ws.cell(55, 20).protection.locked
     assert ws.cell(56, 1).value == "合计" and ws.cell(56, 1).protection.locked
     assert ws.protection.insertRows is False  # False = allowed: people are added above 合计
+    assert ws.protection.deleteRows is False and ws.protection.sort is False
+
+
+def test_whole_data_rows_are_unlocked_so_they_can_be_deleted(template):
+    """A row with one locked cell anywhere (even column XFD) cannot be deleted in Excel or Calc."""
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    dims = ws.column_dimensions
+    assert all(dims[c].protection.locked is False for c in "ABCDEFGHIJKLMNOPQRSTU")
+    rest = dims["V"]
+    assert (rest.min, rest.max, rest.protection.locked) == (22, 16384, False)
+    assert all(not ws.cell(r, c).protection.locked for r in (FIRST, 55) for c in (1, 2, 21))
+    assert all(ws.cell(r, c).protection.locked for r in range(1, FIRST) for c in range(1, 22))
 
 
 def test_layout_freeze_print_and_instructions(template):
@@ -132,7 +146,7 @@ def test_empty_template_reads_as_the_unit_with_no_people(template):
 def test_totals_row_counts_names_and_ticks(template):
     ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
     assert ws["C56"].value == "=COUNTA(C6:C55)"
-    assert ws["G56"].value == '=COUNTIF(G6:G55,"√")'
+    assert ws["G56"].value == '=COUNTIF(G6:G55,"√")+COUNTIF(G6:G55,"✓")+COUNTIF(G6:G55,"✔")'
     assert ws["Q56"].value == "=COUNTA(Q6:Q55)"
 
 

@@ -8,6 +8,7 @@ headers a reader looks for are exactly the headers the writers draw.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
@@ -70,7 +71,7 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     for cell in layout.header:
         r0, c0, r1, c1 = cell.span
         top = first_header + r0
-        ws.cell(top, c0, cell.text)
+        ws.cell(top, c0, header_display(cell.text, _span_width(layout, c0, c1)))
         if (r0, c0) != (r1, c1):
             ws.merge_cells(start_row=top, start_column=c0, end_row=first_header + r1, end_column=c1)
     header_end = first_header + layout.header_rows - 1
@@ -85,12 +86,45 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
                 c.fill = HEADER_FILL
         ws.cell(numbering, col.number, col.number)
         ws.column_dimensions[col.letter].width = col.width
-    for r in range(first_header, header_end + 1):
-        ws.row_dimensions[r].height = 42 if layout.header_rows < 3 else 30
+    for r, height in enumerate(header_heights(layout), start=first_header):
+        ws.row_dimensions[r].height = height
     first_data = numbering + 1
     ws.freeze_panes = ws.cell(first_data, 1 if layout.annex != 3 else 4)
     setup_print(ws, layout, header_end=numbering)
     return first_data
+
+
+MIN_HEADER_HEIGHT = 30
+
+
+def _span_width(layout: Layout, c0: int, c1: int) -> float:
+    return sum(layout.by_number[c].width for c in range(c0, c1 + 1))
+
+
+def header_display(text: str, width: float) -> str:
+    """The header text as drawn: a trailing hint in brackets — （√）, （是，否）, （未参保） — starts a
+    line of its own when the text does not fit on one line, so it never breaks inside the brackets.
+    The reader compares header texts without line breaks, so this does not change the contract."""
+    m = re.search(r"（[^（）]*）$", text)
+    if m and m.start() > 0 and text_width(text) > max(width - 1.0, 1.0):
+        return text[: m.start()] + "\n" + m.group(0)
+    return text
+
+
+def header_heights(layout: Layout) -> list[float]:
+    """Row heights (points) of the header rows so that every header cell shows all of its text:
+    a cell over one row sets that row's minimum; a cell over several rows needs the sum."""
+    n = layout.header_rows
+    heights = [float(MIN_HEADER_HEIGHT)] * n
+    cells = sorted(layout.header, key=lambda c: c.span[2] - c.span[0])
+    for cell in cells:
+        r0, c0, r1, c1 = cell.span
+        width = _span_width(layout, c0, c1)
+        need = fitted_height(header_display(cell.text, width), width, minimum=0)
+        have = sum(heights[r0:r1 + 1])
+        if need > have:
+            heights[r1] += need - have
+    return [round(h, 1) for h in heights]
 
 
 FOOTER = "第 &P 页 共 &N 页"  # page X of Y on every printed page (Excel/WPS/LibreOffice header codes)

@@ -9,18 +9,26 @@ Excel, WPS and LibreOffice evaluate themselves:
   paints what slipped past it (pasted values, numbers). The check character is computed with
   ``ROW(INDIRECT("1:17"))`` weights because array constants are not allowed in validation and
   conditional-format formulas (see DOMAIN.md).
-* tick columns 7–16 take only √ from a drop-down; column 17 (其他) takes the description;
+* tick columns 7–16 take √ from a drop-down (✓ and ✔, which other programs type, are accepted too);
+  column 17 (其他) takes the description;
   是否愿意参保 only 是/否; a conditional format flags a row with more than one of columns 7–17 filled.
 * 联系电话 rejects lengths no phone number has.
-* The header rows are locked, the data rows are not (no password: a clerk may unprotect if needed).
+* The same ID twice: Excel's native duplicate-values conditional format on the ID column, which is
+  evaluated only for the cells on screen (a COUNTIF per row would be O(n²) on every edit).
+* The title and header rows are locked; every other cell of the sheet is not (no password: a clerk may
+  unprotect if needed). Excel and LibreOffice refuse to delete a row holding a locked cell, so the
+  data rows must be unlocked across all 16,384 columns: the columns carry an unlocked style.
 
 The formula texts are public functions so the tests evaluate exactly the same text in LibreOffice.
 """
 
 from __future__ import annotations
 
-from openpyxl.formatting.rule import FormulaRule
+from openpyxl.formatting.rule import FormulaRule, Rule
 from openpyxl.styles import Font, PatternFill, Protection
+from openpyxl.styles.cell_style import StyleArray
+from openpyxl.styles.differential import DifferentialStyle
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -28,6 +36,7 @@ from coverage_xl.codes import Severity
 from coverage_xl.layout import ANNEX3, IN_SCOPE, REASON_KEYS
 
 TICK = "√"
+TICK_CHOICES = ("√", "✓", "✔")
 WILLING_CHOICES = ("是", "否")
 RED_FILL = PatternFill("solid", fgColor=Severity.ERROR.fill, bgColor=Severity.ERROR.fill)
 RED_FONT = Font(color="9C0006")
@@ -80,11 +89,14 @@ def conflict_formula(row: int) -> str:
 
 
 def phone_valid_formula(cell: str) -> str:
-    """Phone lengths that exist: digits only must be 7, 8 (local), 10–12 (area code + local, mobile);
-    with separators (-, /, spaces, several numbers) anything from 7 to 40 characters."""
+    """Phone lengths that exist: digits only must be a mobile of 11 digits starting with 1 (so a
+    10-digit "mobile" is refused), a landline of 7–8 digits, or 10–12 digits starting with the 0 of
+    an area code; with separators (-, /, spaces, several numbers) anything from 7 to 40 characters."""
     n = f"LEN({cell})"
+    first = f"LEFT({cell},1)"
     digits_only = f'AND(ISNUMBER(-{cell}),ISERROR(FIND(".",{cell})))'
-    return (f'OR({cell}="",AND({n}>=7,{n}<=40,IF({digits_only},OR({n}=7,{n}=8,{n}=10,{n}=11,{n}=12),TRUE)))')
+    lengths = f'IF({first}="1",{n}=11,IF({first}="0",AND({n}>=10,{n}<=12),OR({n}=7,{n}=8)))'
+    return f'OR({cell}="",AND({n}>=7,{n}<=40,IF({digits_only},{lengths},TRUE)))'
 
 
 # --------------------------------------------------------------------------- the checks
@@ -111,10 +123,7 @@ def add_input_checks(ws: Worksheet, first_row: int, last_row: int, *, protect: b
     def rng(letter: str, last_letter: str | None = None) -> str:
         return f"{letter}{first_row}:{last_letter or letter}{last_row}"
 
-    id_cell = f"{ID_COL}{first_row}"
-    for r in range(first_row, last_row + 1):
-        ws[f"{ID_COL}{r}"].number_format = TEXT_FORMAT
-        ws[f"{PHONE_COL}{r}"].number_format = TEXT_FORMAT
+    id_cell = f"{ID_COL}{first_row}"  # the text format of columns D and S comes from write_annex3
 
     checks = [
         _validation("custom", id_valid_formula(id_cell), rng(ID_COL), title="身份证号码",
@@ -127,7 +136,7 @@ def add_input_checks(ws: Worksheet, first_row: int, last_row: int, *, protect: b
                     prompt="填手机号（11位）或固定电话（如 0737-1234567）；多个号码用“/”隔开。",
                     error="电话号码位数不对：手机号为11位，固定电话为7至8位（可加区号）。"),
     ]
-    tick = _validation("list", f'"{TICK}"', [rng(ANNEX3.by_key[k].letter) for k in TICK_KEYS], title="勾选", prompt="符合的只在一列打“√”（从下拉列表选），其余留空。",
+    tick = _validation("list", f'"{",".join(TICK_CHOICES)}"', [rng(ANNEX3.by_key[k].letter) for k in TICK_KEYS], title="勾选", prompt="符合的只在一列打“√”（从下拉列表选），其余留空。",
                        error="这一列只能填“√”，请从下拉列表选择。")
     checks.append(tick)
     checks.append(_validation("textLength", "200", rng(LAST_CATEGORY_COL), title="其他（列具体情况）",
@@ -142,6 +151,7 @@ def add_input_checks(ws: Worksheet, first_row: int, last_row: int, *, protect: b
                                     stopIfTrue=True))
     cf.add(rng(ID_COL), FormulaRule(formula=[f'AND(ISTEXT({id_cell}),{id_legacy_formula(id_cell)})'],
                                     fill=YELLOW_FILL, font=YELLOW_FONT))
+    cf.add(rng(ID_COL), Rule(type="duplicateValues", dxf=DifferentialStyle(fill=RED_FILL, font=RED_FONT)))
     cf.add(rng(FIRST_CATEGORY_COL, LAST_CATEGORY_COL),
            FormulaRule(formula=[conflict_formula(first_row)], fill=RED_FILL, font=RED_FONT))
     cf.add(rng(PHONE_COL), FormulaRule(formula=[f"NOT({phone_valid_formula(f'{PHONE_COL}{first_row}')})"],
@@ -151,13 +161,28 @@ def add_input_checks(ws: Worksheet, first_row: int, last_row: int, *, protect: b
 
 
 def protect_header(ws: Worksheet, first_row: int, last_row: int) -> None:
-    """Lock the title and header rows, leave the data rows editable; no password.
+    """Lock the title and header rows, leave every other cell editable; no password.
 
-    Formatting, sorting, filtering and inserting/deleting rows stay allowed so the clerk can add
-    people above the 合计 row."""
-    for r in range(first_row, last_row + 1):
-        for c in range(1, ANNEX3.width + 1):
-            ws.cell(r, c).protection = UNLOCKED
+    Unlocked: the columns' own style (every empty cell, to column XFD, so whole rows can be deleted)
+    and every cell written in the data rows; locked: the cells of the rows above ``first_row`` and of
+    the 合计 row. Formatting, sorting, filtering and inserting/deleting rows stay allowed so the clerk
+    can add and remove people above the 合计 row."""
+    wb = ws.parent
+    unlocked = wb._protections.add(UNLOCKED)
+    for letter in {get_column_letter(c) for c in range(1, ws.max_column + 1)}:
+        ws.column_dimensions[letter].protection = UNLOCKED
+    rest = ws.column_dimensions[get_column_letter(ws.max_column + 1)]
+    rest.min, rest.max = ws.max_column + 1, 16384
+    rest.width = 9.0
+    rest.protection = UNLOCKED
+    for r in range(1, first_row):  # explicit (locked) cells across the header, so it stays locked
+        for c in range(1, ws.max_column + 1):
+            ws.cell(r, c)
+    for (r, _c), cell in ws._cells.items():
+        if first_row <= r <= last_row:
+            if cell._style is None:
+                cell._style = StyleArray()
+            cell._style.protectionId = unlocked
     p = ws.protection
     p.sheet = True
     p.formatCells = p.formatColumns = p.formatRows = False
