@@ -268,10 +268,15 @@ def _counts_text(reports: Sequence[Any]) -> str:
 @macro
 def validate_current(book: Any) -> str:
     """校验当前表: check the active sheet as it is on screen, mark the cells, list the findings."""
-    sheet = book.sheets.active
+    return _mark_sheet(book, book.sheets.active, _as_of(book))
+
+
+def _mark_sheet(book: Any, sheet: Any, as_of: dt.date) -> str:
+    """Check ``sheet`` of ``book`` as it is on screen: colour and note the cells with findings, write
+    校验结果 into ``book``; return the summary. Nothing is saved."""
     _status(book, f"正在读取并校验“{sheet.name}”……")
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:
-        checked = _check_sheet(book, sheet, Path(d), _as_of(book))
+        checked = _check_sheet(book, sheet, Path(d), as_of)
     report = checked.report
     _status(book, "正在标注有问题的单元格……")
     _clear_marks(book, sheet)
@@ -305,6 +310,90 @@ def _owner_choices(book: Any, settings: Settings) -> Any:
         return OwnerChoices()
     return parse_owner_choices(sheet_values(book.sheets[DUPLICATES_SHEET]), settings.unit_list,
                                source=str(getattr(book, "name", "")))
+
+
+# --------------------------------------------------------------------------- the add-in's buttons
+
+NOT_SAVED = ("\n标注和“{sheet}”表只在屏幕上，尚未保存，原文件没有改动。需要保留时请用“另存为”另存一份，"
+             "不要覆盖镇里报来的原文件。")
+
+
+def _annex3_sheet(book: Any) -> Any:
+    """The sheet to check in a town's workbook: the active one if it has the Annex 3 header, else the
+    first that has it (a 填表说明 sheet often comes first)."""
+    from coverage_xl.read import has_annex3_header
+
+    active = book.sheets.active
+    order = [active] + [s for s in book.sheets if s.name != active.name]
+    for sheet in order:
+        if sheet.name == RESULT_SHEET:
+            continue
+        last = sheet.used_range.last_cell
+        top = sheet.range((1, 1), (min(last.row, 40), max(last.column, 1))).options(ndim=2).value
+        if has_annex3_header(top or []):
+            return sheet
+    raise InputError(f"工作簿“{book.name}”中没有附件3摸底明细表（找不到“行政代码、行政区划、姓名、身份证号码……”表头）。")
+
+
+@macro
+def validate_active_book(caller: Any) -> str:
+    """校验当前工作簿 (add-in): check the workbook the clerk has open — not the add-in —, mark its cells
+    and add 校验结果 to it. It is never saved here: the clerk decides (Excel asks on closing)."""
+    book = xw.books.active
+    if book is None or str(book.name).lower().endswith(".xlam"):
+        raise InputError("请先打开要校验的摸底明细表，再点“校验当前工作簿”。")
+    summary = _mark_sheet(book, _annex3_sheet(book), dt.date.today())
+    return summary + NOT_SAVED.format(sheet=RESULT_SHEET)
+
+
+FILE_FILTER = "摸底明细表 (*.xlsx;*.xlsm;*.xls;*.ods),*.xlsx;*.xlsm;*.xls;*.ods"
+
+
+def _pick_files(app: Any) -> list[Path]:
+    """Excel's own file picker, several files allowed; [] when the clerk cancels."""
+    chosen = app.api.GetOpenFilename(FileFilter=FILE_FILTER, Title="选择要校验的摸底明细表（可多选）", MultiSelect=True)
+    if chosen is False or chosen is None:
+        return []
+    return [Path(str(p)) for p in (chosen if isinstance(chosen, list | tuple) else [chosen])]
+
+
+@macro
+def validate_files(caller: Any) -> str:
+    """校验文件… (add-in): pick workbooks, write an annotated copy next to each (the originals are not
+    touched), and list the results."""
+    from coverage_xl.report import annotate_next_to
+    from coverage_xl.validate import validate_file
+
+    paths = _pick_files(caller.app)
+    if not paths:
+        return ""
+    lines = []
+    for n, path in enumerate(paths, start=1):
+        _status(caller, f"正在校验（{n}/{len(paths)}）：{path.name}")
+        report = validate_file(path, dt.date.today()).report
+        copy = annotate_next_to(report)
+        where = f"，标注副本：{copy.name}" if copy else "（无法读取，未生成副本）"
+        lines.append(f"{path.name}（{report.unit or '未识别单位'}）：{report.rows} 行，{_counts_text([report])}{where}")
+    folder = paths[0].parent
+    return f"已校验 {len(paths)} 个文件，标注副本保存在原文件旁（{folder}），原文件没有改动：\n" + "\n".join(lines)
+
+
+@macro
+def check_environment(caller: Any) -> str:
+    """检查环境: the xlwings this Python has against the one recorded in the calling workbook."""
+    from coverage_xl.doctor import VERSION_NAME, installed_xlwings_version
+
+    try:
+        recorded = str(caller.names[VERSION_NAME].refers_to).lstrip("=").strip('"')
+    except Exception:  # noqa: BLE001 - no such name: built by an older coverage-xl
+        recorded = ""
+    installed = installed_xlwings_version() or "未安装"
+    if recorded and recorded == installed:
+        return f"正常：本工作簿内嵌 xlwings {recorded}，Python 中安装的也是 {installed}。"
+    kind = "addin" if str(caller.name).lower().endswith(".xlam") else "master"
+    return (f"版本不一致：本工作簿内嵌 xlwings {recorded or '（未记录）'}，Python 中安装的是 {installed}。"
+            f"请安装相同版本（pip install xlwings=={recorded or installed}），或用当前版本重新生成本工作簿"
+            f"（coverage-xl {kind} {caller.name}）。运行 coverage-xl doctor 可查看详情。")
 
 
 @macro
@@ -484,6 +573,9 @@ BUTTONS: dict[str, Callable[[], None]] = {
     "update_ledger": update_ledger,
     "make_templates": make_templates,
     "open_help": open_help,
+    "validate_active_book": validate_active_book,
+    "validate_files": validate_files,
+    "check_environment": check_environment,
 }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
+from copy import copy
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -375,6 +376,14 @@ def write_history_frame(ws: Worksheet) -> None:
     _header_row(ws, HEADER_ROW, headers)
 
 
+CONF_NOTES = ("xlwings 从 A1 往下读取此表（A列为设置名，B列为值，中间不能有空行）；此处的设置优先于 xlwings 加载项。",
+              "Interpreter_Win：Windows 上 Python 的完整路径，如 C:\\coverage-xl\\.venv\\Scripts\\pythonw.exe；留空则用 PATH 中的 pythonw。",
+              "PYTHONPATH：coverage_xl 不在该 Python 的环境中时，填其所在文件夹。",
+              "UDF Modules：工作表函数 =CXL_PENSION(出生日期, 档次, 开始缴费年份) 所在模块，请勿修改。")
+XLWINGS_NOTE = ("本工作簿内嵌 xlwings {version} 的宏模块：Python 环境中须安装同一版本（pip install xlwings=={version}）。"
+                "升级 xlwings 后请重新生成本工作簿；运行 coverage-xl doctor 可检查。")
+
+
 def write_conf(ws: Worksheet, *, interpreter_win: str = "", interpreter_mac: str = "", pythonpath: str = "") -> None:
     """The xlwings.conf sheet: keys in A, values in B from A1 down, nothing else in A."""
     ws.title = CONF_SHEET
@@ -383,11 +392,7 @@ def write_conf(ws: Worksheet, *, interpreter_win: str = "", interpreter_mac: str
         ws.cell(r, 1, key)
         v = values.get(key, default)
         ws.cell(r, 2, v if v != "" else None)
-    notes = ("xlwings 从 A1 往下读取此表（A列为设置名，B列为值，中间不能有空行）；此处的设置优先于 xlwings 加载项。",
-             "Interpreter_Win：Windows 上 Python 的完整路径，如 C:\\coverage-xl\\.venv\\Scripts\\pythonw.exe；留空则用 PATH 中的 pythonw。",
-             "PYTHONPATH：coverage_xl 不在该 Python 的环境中时，填其所在文件夹。",
-             "UDF Modules：工作表函数 =CXL_PENSION(出生日期, 档次, 开始缴费年份) 所在模块，请勿修改。")
-    for r, text in enumerate(notes, start=1):
+    for r, text in enumerate(CONF_NOTES, start=1):
         ws.cell(r, 4, text).font = Font(name=BODY_FONT.name, size=9, color="666666")
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 60
@@ -424,13 +429,16 @@ def master_workbook(units: Sequence[Unit] | None = None, *, survey_dir: str = ""
 def build_master(out_path: str | Path, *, units: Sequence[Unit] | None = None, survey_dir: str = "",
                  interpreter_win: str = "", interpreter_mac: str = "", pythonpath: str = "") -> Path:
     """Write the macro-enabled master workbook (atomically; an existing file is kept as .bak)."""
-    from coverage_xl.xlsm.build import build_macro_workbook
+    from coverage_xl.xlsm.build import build_macro_workbook, record_xlwings_version
 
     out = Path(out_path)
     if out.suffix.lower() != ".xlsm":
         raise InputError(f"总表“{out}”须以 .xlsm 结尾（带按钮和宏的工作簿）。")
     wb = master_workbook(units, survey_dir=survey_dir, interpreter_win=interpreter_win,
                          interpreter_mac=interpreter_mac, pythonpath=pythonpath)
+    version = record_xlwings_version(wb)
+    conf = wb[CONF_SHEET]
+    conf.cell(len(CONF_NOTES) + 1, 4, XLWINGS_NOTE.format(version=version))._style = copy(conf.cell(1, 4)._style)
     buf = io.BytesIO()
     save_workbook(wb, buf)
     return build_macro_workbook(buf.getvalue(), out)

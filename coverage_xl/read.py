@@ -133,6 +133,11 @@ def _find_header(rows: list[list[Any]]) -> tuple[int, int, int] | None:
     return best
 
 
+def has_annex3_header(rows: list[list[Any]]) -> bool:
+    """Whether these rows (a sheet's values from its top) carry the Annex 3 header."""
+    return _find_header([list(r or []) for r in rows]) is not None
+
+
 def _cell(rows: list[list[Any]], r: int, c: int) -> Any:
     if 0 <= r < len(rows) and 0 <= c < len(rows[r]):
         return rows[r][c]

@@ -139,6 +139,25 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
     return write_atomic(target, lambda p: save_workbook(wb, p), backup=False)
 
 
+ANNOTATED_SUFFIX = "_校验标注"
+
+
+def annotated_name(source: str | Path) -> str:
+    """The name of a file's annotated copy: 草尾镇_摸底明细表_校验标注.xlsx (.xlsm stays .xlsm)."""
+    source = Path(source)
+    ext = ".xlsm" if source.suffix.lower() == ".xlsm" else ".xlsx"
+    return f"{source.stem}{ANNOTATED_SUFFIX}{ext}"
+
+
+def annotate_next_to(report: FileReport) -> Path | None:
+    """Write the annotated copy of a checked file beside it (never over it); None when the file could
+    not be read, so there is nothing to annotate."""
+    if not report.readable:
+        return None
+    source = Path(report.path)
+    return annotate(source, report, source.with_name(annotated_name(source)))
+
+
 def _rebuild_from_values(source: Path):
     """An openpyxl workbook holding the cell values of every sheet of an .xls/.ods file."""
     import openpyxl

@@ -65,8 +65,10 @@ def _master(tmp_path, **settings):
 
 
 def test_every_ribbon_target_is_a_function_of_the_excel_module():
-    bas = (ROOT / "templates/vba/CoverageXL.bas").read_text(encoding="utf-8")
-    targets = re.findall(r"import (coverage_xl\.\w+) as m; m\.(\w+)\(\)", bas)
+    targets = []
+    for bas in ("CoverageXL.bas", "CoverageXLAddin.bas"):  # the master's ribbon and the add-in's
+        text = (ROOT / "templates/vba" / bas).read_text(encoding="utf-8")
+        targets += re.findall(r"import (coverage_xl\.\w+) as m; m\.(\w+)\(\)", text)
     assert {t for _, t in targets} == set(excel.BUTTONS)
     for module, name in targets:
         assert callable(getattr(importlib.import_module(module), name))

@@ -4,14 +4,23 @@ validator (a second, independent reader: calamine) reads a filled template witho
 from __future__ import annotations
 
 import datetime as dt
+import zipfile
 
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from openpyxl.utils import get_column_letter
 
 from coverage_xl.cli import main
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, INSTRUCTIONS_SHEET
+from coverage_xl.sheets.frame import LINE_POINTS, chars_per_line
+from coverage_xl.sheets.rowcheck import (
+    CHECK_HEADER,
+    overwritten_count_formula,
+    problem_count_formula,
+    row_check_formula,
+)
 from coverage_xl.sheets.validation import (
     conflict_formula,
     id_flag_formula,
@@ -19,7 +28,7 @@ from coverage_xl.sheets.validation import (
     phone_valid_formula,
 )
 from coverage_xl.synth import make_people
-from coverage_xl.templates import build_templates, new_unit_workbook, template_name
+from coverage_xl.templates import build_templates, new_unit_workbook, rows_for, template_name
 from coverage_xl.units import default_units, unit_by_name
 from coverage_xl.validate import validate_file
 
@@ -163,3 +172,69 @@ def test_cli_templates_rejects_unknown_unit(tmp_path):
     result = CliRunner().invoke(main, ["templates", str(tmp_path), "--units", "火星镇"])
     assert result.exit_code == 2
     assert "无法识别单位" in result.output
+
+
+def test_template_size_follows_the_annex1_task_plus_ten_percent(tmp_path):
+    """task × 1.1 rounded up to 100: 漉湖芦苇场 1,301 → 1,500 rows; 琼湖街道 33,740 → 37,200."""
+    assert rows_for(unit_by_name("漉湖芦苇场")) == 1500
+    assert rows_for(unit_by_name("琼湖街道")) == 37200
+    assert rows_for(unit_by_name("南嘴镇")) == 3400  # 3,055 × 1.1 = 3,360.5
+    [path] = build_templates(tmp_path, ["漉湖芦苇场"])
+    ws = openpyxl.load_workbook(path)[ANNEX3.sheet_name]
+    assert ws.cell(FIRST + 1500, 1).value == "合计"
+    assert ws.print_area == f"'{ANNEX3.sheet_name}'!$A$1:$T${FIRST + 1500}"
+
+
+def test_cli_rows_overrides_the_size(tmp_path):
+    result = CliRunner().invoke(main, ["templates", str(tmp_path), "--units", "漉湖芦苇场", "--rows", "7"])
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(tmp_path / template_name(unit_by_name("漉湖芦苇场")))[ANNEX3.sheet_name]
+    assert ws.cell(FIRST + 7, 1).value == "合计"
+
+
+def test_check_column_after_remark_is_shaded_unlocked_and_not_printed(template):
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    assert ws["U3"].value == CHECK_HEADER == "自动检查，请勿填写"
+    assert "U3:U4" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["U6"].value == "=" + row_check_formula(6, unit_by_name("草尾镇"))
+    assert ws["U55"].value == "=" + row_check_formula(55, unit_by_name("草尾镇"))  # shared, read back per row
+    assert all(not ws.cell(r, 21).protection.locked and ws.cell(r, 21).fill.fgColor.rgb.endswith("EDEDED")
+               for r in (6, 30, 55))
+    assert ws["U1"].value == problem_count_formula(6, 55)
+    assert ws["U2"].value == overwritten_count_formula(6, 55)
+    assert ws.print_area.endswith("$A$1:$T$56")
+
+
+def test_check_formula_is_one_shared_formula_in_the_file(template):
+    """Written once (<f t="shared" ref=…>) and referred to by the other rows: Excel, WPS and Calc parse
+    it once, and the file stays small."""
+    with zipfile.ZipFile(template) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+    assert xml.count('<f t="shared" ref="U6:U55" si="0">') == 1
+    assert xml.count('<f t="shared" si="0"') == 49
+
+
+def test_check_formulas_are_cheap_and_portable():
+    """No array constant (Excel refuses them in some places, WPS mis-reads them), no volatile function
+    (it would recompute 37,000 rows on every edit), no per-row COUNTIF over the ID column."""
+    f = row_check_formula(6, unit_by_name("琼湖街道"))
+    assert "{" not in f and "INDIRECT" not in f and "TODAY" not in f and "OFFSET" not in f
+    assert "$D" not in f and "COUNTIF(D" not in f
+    assert len(f) < 8192 and f.count("(") <= 2000
+    assert "ISFORMULA" in overwritten_count_formula(6, 100)
+
+
+def test_header_cells_fit_their_text(template):
+    """Every header cell has enough lines for its text at the column widths drawn, and a bracketed
+    hint starts its own line instead of breaking as “（√” / “）”."""
+    ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
+    assert ws["G3"].value == "属于城乡居保覆盖范围\n（√）" and ws["R3"].value == "是否愿意参保\n（是，否）"
+    assert ws["K4"].value == "职工养老保险法定人员\n（未参保）"
+    for cell in ANNEX3.header:
+        r0, c0, r1, c1 = cell.span
+        text = ws.cell(3 + r0, c0).value
+        width = sum(ws.column_dimensions[get_column_letter(c)].width for c in range(c0, c1 + 1))
+        per_line = chars_per_line(width)
+        lines = sum(-(-len(part) // per_line) for part in text.split("\n"))
+        height = sum(ws.row_dimensions[r].height for r in range(3 + r0, 3 + r1 + 1))
+        assert lines * LINE_POINTS <= height, (cell.text, lines, height)

@@ -3,7 +3,9 @@
 It is not xlwings and not Excel: it models exactly the calls the macros use (Book.caller,
 set_mock_caller, sheets by name / active / add / iteration, used_range.last_cell, range by A1 or
 (row, col) pairs, value (2-D in and out, options(ndim=2)), number_format, color, note/add_note,
-merge, column_width, font.bold, sheet.clear/activate, app.status_bar / screen_updating / alert),
+merge, column_width, font.bold, sheet.clear/activate, app.status_bar / screen_updating / alert;
+for the add-in: ``books.active``, ``book.names[...].refers_to`` and Excel's file picker
+``app.api.GetOpenFilename``, which returns the paths a test put in ``app.api.picked``),
 plus one Excel behaviour the macros must respect: text that looks like a number, assigned as a
 value to a cell not formatted as text ("@"), becomes a number (and an 18-digit ID loses digits).
 
@@ -28,8 +30,23 @@ def _excel_number(text: str) -> float:
     return float(f"{float(text):.15g}")
 
 
+class AppApi:
+    """Excel's Application object, for the one call the macros make on it: the file picker."""
+
+    def __init__(self) -> None:
+        self.picked: list[str] = []  # what the clerk selects; [] = Cancel
+        self.calls: list[dict[str, Any]] = []
+
+    def GetOpenFilename(self, FileFilter: str = "", Title: str = "", MultiSelect: bool = False) -> Any:  # noqa: N802, N803
+        self.calls.append({"FileFilter": FileFilter, "Title": Title, "MultiSelect": MultiSelect})
+        if not self.picked:
+            return False  # what Excel returns on Cancel
+        return tuple(self.picked) if MultiSelect else self.picked[0]
+
+
 class App:
     def __init__(self) -> None:
+        self.api = AppApi()
         self.status_bar: str | bool = False
         self.status_history: list[str | bool] = []
         self.screen_updating = True
@@ -265,6 +282,11 @@ class Sheets:
         return sheet
 
 
+class Name:
+    def __init__(self, refers_to: str) -> None:
+        self.refers_to = refers_to
+
+
 class Book:
     _mock_caller: Book | None = None
 
@@ -273,6 +295,7 @@ class Book:
         self.name = Path(self.fullname).name
         self.app = App()
         self.sheets = Sheets(self)
+        self.names: dict[str, Name] = {}
 
     @classmethod
     def caller(cls) -> Book:
@@ -282,6 +305,16 @@ class Book:
 
     def set_mock_caller(self) -> None:
         Book._mock_caller = self
+
+
+class Books:
+    """``xw.books``: the open workbooks of the active Excel; ``active`` is the one in front."""
+
+    def __init__(self) -> None:
+        self.active: Book | None = None
+
+
+books = Books()
 
 
 def func(f):  # the @xw.func decorator: a no-op here

@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "dispatch",
     "templates",
     "master",
+    "addin",
+    "doctor",
     "notices",
     "estimate",
     "prefill",

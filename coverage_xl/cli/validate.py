@@ -9,7 +9,7 @@ import click
 
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.findings import Report
-from coverage_xl.report import annotate, text_summary
+from coverage_xl.report import annotate, annotated_name, text_summary
 from coverage_xl.validate import spreadsheet_files, validate_file
 
 
@@ -40,7 +40,7 @@ def command(paths: tuple[Path, ...], as_of, fmt: str, annotate_to: Path | None, 
                 continue
             target = annotate_to
             if len(checked) > 1 or annotate_to.is_dir():
-                target = annotate_to / f"{c.report.path.stem}_校验标注.xlsx"
+                target = annotate_to / annotated_name(c.report.path)
             elif target.suffix.lower() not in (".xlsx", ".xlsm"):
                 target = target.with_suffix(".xlsx")
             if target.resolve() == c.report.path.resolve():

@@ -9,8 +9,11 @@ rows whose check cell no longer holds the formula (ISFORMULA).
 Why the formulas look the way they do:
 
 * No array constants, no INDIRECT, no volatile function (TODAY): a volatile function recalculates
-  every row on every edit of a 35,000-row sheet. The ID check character is a plain sum of the 17
-  weighted digits.
+  every row on every edit of a 35,000-row sheet. The ID check character comes from two DECIMAL
+  calls (the body read in base 13, see :func:`id_sum`) rather than 17 MIDs.
+* Every cell repeats the formula, so its length is what opening the sheet costs (Calc copies the
+  tokens into each cell): conditions test the common, correct form first and alone (IF short-circuits),
+  and the slow forms are reached only by rows that need them.
 * No per-row COUNTIF over the whole ID column for duplicates (O(n²) on each edit of column D): the
   ID column has Excel's native duplicate-values conditional format instead, and the Python validator
   reports the rows.
@@ -39,8 +42,6 @@ from coverage_xl.units import CITY_CODE, CITY_NAME, Unit
 CHECK_HEADER = "自动检查，请勿填写"
 CHECK_COLUMN = ANNEX3.width + 1  # U: right after 备注
 TICK_MARKS = ("√", "✓", "✔")
-# ISO 7064 MOD 11-2 weights 2^(17-i) mod 11 of the 17 body digits
-ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 EARLIEST_BIRTH_YEAR = 1890  # idcard.EARLIEST_BIRTH
 CHECK_WIDTH = 24
 CHECK_FILL = PatternFill("solid", fgColor="EDEDED")
@@ -70,60 +71,69 @@ def _refs(row: int) -> dict[str, str]:
 
 
 def id_sum(cell: str) -> str:
-    """The weighted digit sum of an 18-character ID (an error when one of the 17 is not a digit)."""
-    return "+".join(f"MID({cell},{i + 1},1)*{w}" for i, w in enumerate(ID_WEIGHTS))
+    """The ISO 7064 MOD 11-2 sum of the ID body modulo 11, in two function calls instead of 17.
+
+    The sum is S = Σ aᵢ·2^(18−i) = 2·Σ aᵢ·2^(17−i). Read as a number in base 13, the body is
+    Σ aᵢ·13^(17−i), and 13 ≡ 2 (mod 11), so both agree modulo 11. DECIMAL(…, 13) reads it in two pieces
+    that stay exact in a double: the first 9 digits (times 13⁸ ≡ 3) and the last 8. A character that is
+    not a base-13 digit makes it an error; the letters A–C are caught by :func:`id_body_bad`."""
+    return (f"MOD(2*(3*_xlfn.DECIMAL(LEFT({cell},9),13)+_xlfn.DECIMAL(MID({cell},10,8),13)),11)")
 
 
-def id_problem(cell: str) -> list[tuple[str, str]]:
-    """(condition, code) pairs for column D, tested in turn (idcard.check's order)."""
-    y, m, d = f"(MID({cell},7,4)*1)", f"(MID({cell},11,2)*1)", f"(MID({cell},13,2)*1)"
-    legacy = f'AND(LEN({cell})=15,ISNUMBER(-{cell}),ISERROR(FIND(".",{cell})),ISERROR(SEARCH("e",{cell})))'
-    bad_format = (f'OR(LEN({cell})<>18,ISERROR({id_sum(cell)}),'
-                  f'ISERROR(FIND(UPPER(RIGHT({cell})),"0123456789X")))')
-    bad_date = (f"OR({m}<1,{m}>12,{d}<1,{d}>DAY(DATE({y},{m}+1,0)),{y}<{EARLIEST_BIRTH_YEAR})")
-    bad_check = f'MID("10X98765432",MOD({id_sum(cell)},11)+1,1)<>UPPER(RIGHT({cell}))'
-    return [
-        (f'{cell}=""', "id.missing"),
-        (f"ISNUMBER({cell})", "id.numeric"),
-        (legacy, "id.legacy15"),
-        (bad_format, "id.format"),
-        (bad_date, "id.birthdate"),
-        (bad_check, "id.checksum"),
-    ]
+def id_body_bad(cell: str) -> str:
+    """TRUE when the first 17 characters are not 17 digits, or the last is not a digit or X."""
+    return (f'OR(ISERROR({id_sum(cell)}),NOT(ISNUMBER(-LEFT({cell},17))),'
+            f'ISERROR(FIND(UPPER(RIGHT({cell})),"0123456789X")))')
+
+
+def id_check_char(cell: str) -> str:
+    """The check character the 17 digits call for ("#" when they are not digits)."""
+    return f'IFERROR(MID("10X98765432",{id_sum(cell)}+1,1),"#")'
+
+
+def id_date_bad(cell: str) -> str:
+    """TRUE when the birth date inside an 18-character ID does not exist (or is before 1890)."""
+    y, m, d = f"MID({cell},7,4)", f"(MID({cell},11,2)*1)", f"(MID({cell},13,2)*1)"
+    return f"OR({m}<1,{m}>12,{d}<1,{d}>DAY(DATE({y},{m}+1,0)),{y}<{EARLIEST_BIRTH_YEAR})"
+
+
+def id_legacy(cell: str) -> str:
+    return f'AND(LEN({cell})=15,ISNUMBER(-{cell}),ISERROR(FIND(".",{cell})),ISERROR(SEARCH("e",{cell})))'
 
 
 def birth_mismatch(birth: str, id_cell: str) -> str:
     """TRUE when 出生年月 does not read as the ID's year and month.
 
-    Accepted like values.parse_birth_month: 1965.03, 1965.3, 1965-03, 1965/3, 196503, 19650315,
-    1965年3月, 1965年3月15日, 1965.03.15, a date cell, and a number 1965.03 or 1965.1 (which may be a
-    1965.10 whose zero Excel dropped). 年 and 月 become dots, so every dotted form is matched by
-    its prefix up to the dot after the month."""
+    The usual form (1965.03) is tested first and alone (IF short-circuits). Otherwise accepted like
+    values.parse_birth_month: 1965.3, 1965-03, 1965/3, 196503, 19650315, 1965年3月, 1965年3月15日,
+    1965.03.15, a date cell, and a number 1965.03 or 1965.1 (which may be a 1965.10 whose zero Excel
+    dropped). 年 and 月 become dots, so every dotted form is matched by its prefix up to the dot after
+    the month."""
     y, mm = f"MID({id_cell},7,4)", f"MID({id_cell},11,2)"
     m1 = f"({mm}*1)"
     n = f'{birth}&""'
-    for old, new in (("年", "."), ("月", "."), ("日", ""), ("/", "."), ("-", "."), (" ", "")):
+    for old, new in (("年", "."), ("月", "."), ("/", "."), ("-", ".")):  # what follows the month is not read
         n = f'SUBSTITUTE({n},"{old}","{new}")'
     text_ok = (f'OR(LEFT({n}&".",8)={y}&"."&{mm}&".",LEFT({n}&".",LEN({m1})+6)={y}&"."&{m1}&".",'
                f"AND(OR(LEN({n})=6,LEN({n})=8),LEFT({n},6)={y}&{mm}))")
     number_ok = (f"IF(AND({birth}>=3000,{birth}<=80000),AND(YEAR({birth})={y}*1,MONTH({birth})={m1}),"
                  f"OR(ABS({birth}-{y}-{m1}/100)<0.001,AND({m1}<10,ABS({birth}-{y}-{m1}/10)<0.001)))")
-    return f"NOT(IF(ISNUMBER({birth}),OR({number_ok},{text_ok}),{text_ok}))"
+    slow = f"NOT(IF(ISNUMBER({birth}),OR({number_ok},{text_ok}),{text_ok}))"
+    return f'IF({birth}&""={y}&"."&{mm},FALSE,{slow})'
 
 
 def phone_bad(cell: str) -> str:
-    """TRUE for a single number written with digits only (and '-' or spaces) whose length or start no
-    phone has: a mobile is 1[3-9] plus 9 digits (so a 10-digit "mobile" is caught), a landline 7–8
-    digits starting 2–9, with an area code 0xx(x) before it. Several numbers, brackets and '+86'
-    are left to the Python validator."""
-    p = f'SUBSTITUTE(SUBSTITUTE({cell}&""," ",""),"-","")'
-    n = f"LEN({p})"
-    first = f"LEFT({p},1)"
-    digits = f'AND(ISNUMBER(-{p}),ISERROR(FIND(".",{p})),ISERROR(SEARCH("e",{p})),ISERROR(FIND("+",{p})))'
-    ok = (f'IF({first}="1",AND({n}=11,MID({p},2,1)>="3"),'
-          f'IF({first}="0",OR(AND({n}>=10,{n}<=11,MID({p},4,1)>="2"),AND({n}>=11,{n}<=12,MID({p},5,1)>="2")),'
-          f'IF(AND({n}=13,LEFT({p},2)="86"),TRUE,OR({n}=7,{n}=8))))')
-    return f"IF({digits},NOT({ok}),FALSE)"
+    """TRUE for a number written with digits only whose length or start no phone has: a mobile is
+    1[3-9] plus 9 digits (so a 10-digit "mobile" is caught), a landline 7–8 digits starting 2–9, with an
+    area code 0xx(x) before it. Numbers with '-', spaces, brackets, '+86' or several numbers are left
+    to the Python validator. An 11-digit mobile is judged first and alone."""
+    n = f"LEN({cell})"
+    first = f"LEFT({cell},1)"
+    digits = f'AND(ISNUMBER(-{cell}),ISERROR(FIND(".",{cell})),ISERROR(SEARCH("e",{cell})),ISERROR(FIND("+",{cell})))'
+    ok = (f'IF({first}="1",AND({n}=11,MID({cell},2,1)>="3"),'
+          f'IF({first}="0",OR(AND({n}>=10,{n}<=11,MID({cell},4,1)>="2"),AND({n}>=11,{n}<=12,MID({cell},5,1)>="2")),'
+          f'IF(AND({n}=13,LEFT({cell},2)="86"),TRUE,OR({n}=7,{n}=8))))')
+    return f'IF({cell}="",FALSE,IF({digits},NOT({ok}),FALSE))'
 
 
 def _ticks(first: str, last: str) -> str:
@@ -131,35 +141,44 @@ def _ticks(first: str, last: str) -> str:
 
 
 def row_check_formula(row: int, unit: Unit | None) -> str:
-    """The check formula of data row ``row`` (without '='): the first problem's title, or ""."""
+    """The check formula of data row ``row`` (without '='): the first problem's title, or "".
+
+    A chain of IF(condition, message, …) in the order of :data:`CODES`; where one condition decides
+    between two messages the "message" is itself an IF. Conditions test the common, correct case first
+    so that a clean row evaluates as little as possible."""
     c = _refs(row)
-    g, p, q = c[IN_SCOPE], c[REASON_KEYS[-2]], c[REASON_KEYS[-1]]
+    d, g, p, q = c["id"], c[IN_SCOPE], c[REASON_KEYS[-2]], c[REASON_KEYS[-1]]
     willing = c["willing"]
-    blank = f"COUNTA({c['name']}:{c['remark']})=0"
+    m = {code: _q(message(code)) for code in CODES}
     tests: list[tuple[str, str]] = []
     if unit is not None:
         a, b = c["code"], c["region"]
         bad_code = f'AND({a}&""<>"",{a}&""<>"{CITY_CODE}",{a}&""<>"{unit.code}")'
         bad_region = f'AND({b}&""<>"",{b}&""<>"{unit.name}",{b}&""<>"{CITY_NAME}{unit.name}")'
-        tests.append((f"OR({bad_code},{bad_region})", "unit.mismatch"))
-    tests += id_problem(c["id"])
+        tests.append((f"OR({bad_code},{bad_region})", m["unit.mismatch"]))
     tests += [
-        (f'{c["name"]}=""', "name.missing"),
-        (f'{c["birth"]}=""', "birth.missing"),
-        (birth_mismatch(c["birth"], c["id"]), "birth.mismatch"),
-        (f"COUNTA({g}:{p})>{_ticks(g, p)}", "category.value"),
-        (f"COUNTA({g}:{q})=0", "category.none"),
-        (f"COUNTA({g}:{q})>1", "category.conflict"),
-        (f'OR({q}="{TICK_MARKS[0]}",{q}="{TICK_MARKS[1]}",{q}="{TICK_MARKS[2]}")', "category.other_detail"),
-        (f'AND({willing}<>"",{willing}<>"是",{willing}<>"否")', "willing.value"),
-        (f'AND({g}<>"",{willing}="")', "willing.missing"),
-        (f'AND({g}="",{willing}<>"")', "willing.unexpected"),
-        (phone_bad(c["phone"]), "phone.format"),
+        (f'{d}=""', m["id.missing"]),
+        (f"ISNUMBER({d})", m["id.numeric"]),
+        (f"LEN({d})<>18", f'IF({id_legacy(d)},{m["id.legacy15"]},{m["id.format"]})'),
+        (f"OR({id_check_char(d)}<>UPPER(RIGHT({d})),NOT(ISNUMBER(-LEFT({d},17))))",
+         f'IF({id_body_bad(d)},{m["id.format"]},IF({id_date_bad(d)},{m["id.birthdate"]},{m["id.checksum"]}))'),
+        (id_date_bad(d), m["id.birthdate"]),
+        (f'{c["name"]}=""', m["name.missing"]),
+        (f'{c["birth"]}=""', m["birth.missing"]),
+        (birth_mismatch(c["birth"], d), m["birth.mismatch"]),
+        (f'IF(COUNTA({g}:{p})=COUNTIF({g}:{p},"{TICK_MARKS[0]}"),FALSE,COUNTA({g}:{p})>{_ticks(g, p)})',
+         m["category.value"]),
+        (f"COUNTA({g}:{q})<>1", f'IF(COUNTA({g}:{q})=0,{m["category.none"]},{m["category.conflict"]})'),
+        (f'OR({q}="{TICK_MARKS[0]}",{q}="{TICK_MARKS[1]}",{q}="{TICK_MARKS[2]}")', m["category.other_detail"]),
+        (f'IF({willing}="",FALSE,AND({willing}<>"是",{willing}<>"否"))', m["willing.value"]),
+        (f'AND({g}<>"",{willing}="")', m["willing.missing"]),
+        (f'AND({g}="",{willing}<>"")', m["willing.unexpected"]),
+        (phone_bad(c["phone"]), m["phone.format"]),
     ]
     formula = '""'
-    for cond, code in reversed(tests):
-        formula = f"IF({cond},{_q(message(code))},{formula})"
-    return f'IF({blank},"",{formula})'
+    for cond, value in reversed(tests):
+        formula = f"IF({cond},{value},{formula})"
+    return f'IF(COUNTA({c["name"]}:{c["remark"]})=0,"",{formula})'
 
 
 def check_letter() -> str:

@@ -39,6 +39,7 @@ RT_UI14 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibili
 RT_UI12 = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"  # customUI.xml (2007)
 UI_REL_TYPES = (RT_UI14, RT_UI12)
 CT_MACRO_MAIN = "application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+CT_ADDIN_MAIN = "application/vnd.ms-excel.addin.macroEnabled.main+xml"  # .xlam: an Excel add-in
 CT_PLAIN_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
 CT_VBA = "application/vnd.ms-office.vbaProject"
 RIBBON_PART = "customUI/customUI14.xml"
@@ -166,16 +167,17 @@ def _flat_xml(root: ET.Element, ns: str) -> bytes:
     return "".join(out).encode("utf-8")
 
 
-def _content_types(parts: dict[str, bytes], book: str, vba_part: str, ribbon: RibbonParts, dropped: set[str]) -> bytes:
+def _content_types(parts: dict[str, bytes], book: str, vba_part: str, ribbon: RibbonParts, dropped: set[str],
+                   main_type: str = CT_MACRO_MAIN) -> bytes:
     root = ET.fromstring(parts["[Content_Types].xml"])
     for el in list(root):
         part = el.get("PartName", "").lstrip("/")
         if el.tag == f"{{{CT_NS}}}Override" and (part in dropped or part == vba_part):
             root.remove(el)
-        elif el.tag == f"{{{CT_NS}}}Override" and part == book and el.get("ContentType") == CT_PLAIN_MAIN:
-            el.set("ContentType", CT_MACRO_MAIN)
+        elif el.tag == f"{{{CT_NS}}}Override" and part == book and el.get("ContentType") in (CT_PLAIN_MAIN, CT_MACRO_MAIN):
+            el.set("ContentType", main_type)
     if not any(el.get("PartName", "").lstrip("/") == book for el in root):
-        ET.SubElement(root, f"{{{CT_NS}}}Override", PartName=f"/{book}", ContentType=CT_MACRO_MAIN)
+        ET.SubElement(root, f"{{{CT_NS}}}Override", PartName=f"/{book}", ContentType=main_type)
     ET.SubElement(root, f"{{{CT_NS}}}Override", PartName=f"/{vba_part}", ContentType=CT_VBA)
     have = {el.get("Extension", "").lower() for el in root.findall(f"{{{CT_NS}}}Default")}
     for ext, ctype in ribbon.defaults.items():
@@ -206,8 +208,12 @@ def assemble_xlsm(
     *,
     sheet_code_names: list[str],
     workbook_code_name: str = "ThisWorkbook",
+    main_type: str = CT_MACRO_MAIN,
 ) -> bytes:
-    """Return the .xlsm bytes: ``xlsx`` with ``vba_bin``, ``ribbon`` and code names set."""
+    """Return the .xlsm bytes: ``xlsx`` with ``vba_bin``, ``ribbon`` and code names set.
+
+    ``main_type`` is the workbook part's content type: a macro-enabled workbook, or (CT_ADDIN_MAIN)
+    an add-in, which is all that makes an .xlam differ from an .xlsm inside."""
     parts = read_package(xlsx)
     book = main_part(parts)
     sheets = worksheet_parts(parts)
@@ -226,7 +232,7 @@ def assemble_xlsm(
         if name in dropped or name == vba_part:
             continue
         if name == "[Content_Types].xml":
-            data = _content_types(parts, book, vba_part, ribbon, dropped)
+            data = _content_types(parts, book, vba_part, ribbon, dropped, main_type)
         elif name == _rels_path(""):
             data = _with_rels(data, UI_REL_TYPES, list(ribbon.rels))
         elif name == _rels_path(book):
@@ -258,6 +264,7 @@ def make_xlsm(
     *,
     sheet_code_names: list[str] | None = None,
     workbook_code_name: str = "ThisWorkbook",
+    main_type: str = CT_MACRO_MAIN,
 ) -> Path:
     """Write ``out_path`` (atomically, previous version kept as ``.bak``) as a macro-enabled workbook.
 
@@ -267,5 +274,6 @@ def make_xlsm(
     ribbon = ribbon_xml if isinstance(ribbon_xml, RibbonParts) else RibbonParts.from_xml(ribbon_xml)
     if sheet_code_names is None:
         sheet_code_names = [f"Sheet{i}" for i in range(1, len(worksheet_parts(read_package(xlsx))) + 1)]
-    data = assemble_xlsm(xlsx, vba_bin, ribbon, sheet_code_names=sheet_code_names, workbook_code_name=workbook_code_name)
+    data = assemble_xlsm(xlsx, vba_bin, ribbon, sheet_code_names=sheet_code_names, workbook_code_name=workbook_code_name,
+                         main_type=main_type)
     return write_bytes_atomic(out_path, data, backup=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from coverage_xl.errors import CoverageError
 from coverage_xl.xlsm.ovba import CLASS_BASE, EOL, VbaModule, document_module
-from coverage_xl.xlsm.ribbon import CALLBACK_MODULE, load_callback_source
+from coverage_xl.xlsm.ribbon import MASTER_RIBBON, Ribbon, load_callback_source
 
 _INSTALL_HINT = "请在运行本程序的 Python 环境中执行：pip install xlwings（须与 Excel 中使用的 xlwings 版本一致）。"
 
@@ -78,15 +78,28 @@ def xlwings_modules() -> list[VbaModule]:
     return [module_from_bas(_read(folder / "xlwings.bas")), class_source_from_cls(_read(folder / "addin" / "Dictionary.cls"))]
 
 
-def callback_module() -> VbaModule:
-    """Our ribbon callback module (``templates/vba/CoverageXL.bas``)."""
-    module = module_from_bas(load_callback_source())
-    if module.name != CALLBACK_MODULE:
-        raise CoverageError(f"回调模块的名称应为 {CALLBACK_MODULE}，实际为 {module.name}。")
+def embedded_xlwings_version() -> str:
+    """The xlwings version the built workbook will need: the one its xlwings.bas names its DLL by."""
+    from coverage_xl.doctor import dll_version
+
+    path = xlwings_dir() / "xlwings.bas"
+    version = dll_version(_read(path))
+    if version is None:
+        raise CoverageError(f"无法从“{path}”中读出 xlwings 的版本（DLL 名称），安装可能不完整。" + _INSTALL_HINT)
+    return version
+
+
+def callback_module(spec: Ribbon = MASTER_RIBBON) -> VbaModule:
+    """Our ribbon callback module (``templates/vba/CoverageXL.bas``, or the add-in's)."""
+    module = module_from_bas(load_callback_source(spec))
+    if module.name != spec.module:
+        raise CoverageError(f"回调模块的名称应为 {spec.module}，实际为 {module.name}。")
     return module
 
 
-def project_modules(sheet_code_names: list[str], workbook_code_name: str = "ThisWorkbook") -> list[VbaModule]:
-    """All modules of a master workbook: document modules for the workbook and each sheet, then code."""
+def project_modules(sheet_code_names: list[str], workbook_code_name: str = "ThisWorkbook",
+                    spec: Ribbon = MASTER_RIBBON) -> list[VbaModule]:
+    """All modules of a master workbook or add-in: document modules for the workbook and each sheet,
+    then xlwings' and the ribbon's callbacks."""
     docs = [document_module(workbook_code_name, workbook=True)] + [document_module(n) for n in sheet_code_names]
-    return docs + xlwings_modules() + [callback_module()]
+    return docs + xlwings_modules() + [callback_module(spec)]
