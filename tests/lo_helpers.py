@@ -65,8 +65,8 @@ def require_uno() -> str:
 def run_uno(files: list[dict], timeout: int = 600) -> list[dict]:
     """Run tests/lo_uno_script.py over ``files`` (see its docstring) and return one result per file."""
     exe = require_uno()
-    job = {"files": [{**f, "path": str(f["path"]), **({"html": str(f["html"])} if f.get("html") else {})}
-                     for f in files], "soffice": soffice()}
+    paths = ("path", "html", "save_as")
+    job = {"files": [{**f, **{k: str(f[k]) for k in paths if f.get(k)}} for f in files], "soffice": soffice()}
     proc = subprocess.run([exe, str(UNO_SCRIPT)], input=json.dumps(job), capture_output=True, text=True,
                           timeout=timeout, env=_clean_env())
     assert proc.returncode == 0, proc.stderr[-3000:]

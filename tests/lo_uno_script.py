@@ -129,6 +129,9 @@ def run(job):
                     col, row = _address(ref)
                     values[ref] = sheet.getCellByPosition(col, row).getString()
                 out["values"] = values
+                if item.get("save_as"):  # as a clerk saves it: Calc's own .xlsx, with its cached results
+                    doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(item["save_as"])),
+                                   (_pv("FilterName", "Calc MS Excel 2007 XML"),))
                 if item.get("html"):
                     doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(item["html"])),
                                    (_pv("FilterName", "HTML (StarCalc)"),))

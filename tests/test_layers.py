@@ -27,10 +27,10 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "coverage_xl.findings", "coverage_xl.rules", "coverage_xl.validate", "coverage_xl.survey",
              "coverage_xl.tables", "coverage_xl.precheck", "coverage_xl.consolidate", "coverage_xl.exports", "coverage_xl.dispatch",
              "coverage_xl.progress", "coverage_xl.history", "coverage_xl.estimate", "coverage_xl.atomic", "coverage_xl.ownership", "coverage_xl.villages",
-             "coverage_xl.ledger"),
+             "coverage_xl.ledger", "coverage_xl.doctor"),
     "writers": ("coverage_xl.sheets", "coverage_xl.xlsm", "coverage_xl.report", "coverage_xl.notices.render",
                 "coverage_xl.notices.sms", "coverage_xl.notices.context", "coverage_xl.notices.make_templates"),
-    "jobs": ("coverage_xl.jobs", "coverage_xl.master", "coverage_xl.templates", "coverage_xl.prefill",
+    "jobs": ("coverage_xl.jobs", "coverage_xl.master", "coverage_xl.addin", "coverage_xl.templates", "coverage_xl.prefill",
              "coverage_xl.followup", "coverage_xl.notices", "coverage_xl.synth", "coverage_xl.libreoffice"),
     "faces": ("coverage_xl.cli", "coverage_xl.excel"),
 }
