@@ -32,7 +32,8 @@ def write_annex3(ws: Worksheet, unit: Unit | None, people: Iterable[Mapping[str,
     rows above the header then get explicit plain cells so the title keeps no grid.
     """
     ws.title = ANNEX3.sheet_name
-    first = write_frame(ws, ANNEX3, unit_text=unit.name if unit else "", reporter=reporter, contact=contact, day=day)
+    first = write_frame(ws, ANNEX3, unit_text=unit.name if unit else "", reporter=reporter, contact=contact, day=day,
+                        fit_header=True)
     r = first
     keys = ANNEX3.keys
     text_cols = {ANNEX3.col(k) for k in TEXT_COLUMNS}

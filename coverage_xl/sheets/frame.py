@@ -38,8 +38,13 @@ def chinese_date(day: dt.date | None) -> str:
 
 
 def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter: str = "", contact: str = "",
-                day: dt.date | None = None, unit_label: str | None = None) -> int:
-    """Draw title, unit line, header and numbering row; return the first data row (1-based)."""
+                day: dt.date | None = None, unit_label: str | None = None, fit_header: bool = False) -> int:
+    """Draw title, unit line, header and numbering row; return the first data row (1-based).
+
+    ``fit_header`` sizes the header rows to their texts and puts a bracketed hint on its own line
+    (:func:`header_heights`, :func:`header_display`) — the Annex 3 templates, whose narrow tick columns
+    otherwise cut “职工养老保险法定人员（未参保）”; the statistics annexes keep their fixed heights, which
+    their reference renderings fix."""
     last = layout.width
     last_letter = get_column_letter(last)
     ws.sheet_properties.outlinePr = None
@@ -71,7 +76,7 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     for cell in layout.header:
         r0, c0, r1, c1 = cell.span
         top = first_header + r0
-        ws.cell(top, c0, header_display(cell.text, _span_width(layout, c0, c1)))
+        ws.cell(top, c0, header_display(cell.text, _span_width(layout, c0, c1)) if fit_header else cell.text)
         if (r0, c0) != (r1, c1):
             ws.merge_cells(start_row=top, start_column=c0, end_row=first_header + r1, end_column=c1)
     header_end = first_header + layout.header_rows - 1
@@ -86,7 +91,8 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
                 c.fill = HEADER_FILL
         ws.cell(numbering, col.number, col.number)
         ws.column_dimensions[col.letter].width = col.width
-    for r, height in enumerate(header_heights(layout), start=first_header):
+    fixed = [42.0 if layout.header_rows < 3 else 30.0] * layout.header_rows
+    for r, height in enumerate(header_heights(layout) if fit_header else fixed, start=first_header):
         ws.row_dimensions[r].height = height
     first_data = numbering + 1
     ws.freeze_panes = ws.cell(first_data, 1 if layout.annex != 3 else 4)
