@@ -533,3 +533,21 @@ def test_a_returned_list_without_the_fill_in_columns_is_one_finding(tmp_path):
     entries, report = read_followup_file(path, w.AS_OF_2)
     assert report.flatten() == [(3, None, "followup.columns")] and entries == []
     assert report.errors == 1
+
+
+def test_a_second_writer_gives_up_cleanly_while_the_first_holds_the_ledger(campaign, tmp_path, monkeypatch):
+    from coverage_xl.ledger import store
+
+    db = tmp_path / "台账.sqlite"
+    week1(campaign, db)
+    before = dump(db)
+    monkeypatch.setattr(store, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another update in progress
+    try:
+        with pytest.raises(OutputError, match="另一处正在更新台账"):
+            week2(campaign, db)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert dump(db) == before

@@ -26,6 +26,7 @@ from pathlib import Path
 from coverage_xl.errors import InputError, OutputError
 
 DEFAULT_NAME = "台账.sqlite"
+BUSY_SECONDS = 30.0  # a second writer waits this long for the first to finish, then gives up
 
 # Each migration is a list of statements; the index + 1 is the schema version it produces.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -196,7 +197,7 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
         raise InputError(f"找不到台账数据库“{path}”。请先运行 coverage-xl ledger update 建立台账。")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=BUSY_SECONDS)
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA synchronous=NORMAL")
         conn.execute("PRAGMA foreign_keys=ON")

@@ -289,7 +289,8 @@ def update_ledger(ledger: str | Path, *, lists: str | Path | Iterable[str | Path
             checkpoint(conn)
         return result
     except sqlite3.Error as exc:
-        raise OutputError(f"台账“{ledger}”更新失败，已全部撤销，台账保持更新前的状态：{exc}") from exc
+        why = "另一处正在更新台账（同一时间只能有一处更新），请稍后再试" if "locked" in str(exc) else str(exc)
+        raise OutputError(f"台账“{ledger}”更新失败，已全部撤销，台账保持更新前的状态：{why}") from exc
     finally:
         conn.close()
 
