@@ -6,7 +6,8 @@ exports holding every case of the counting contract (every 参保状态 spelling
 补缴 of earlier years paid this year and in an earlier year, 一次性补缴, 代缴, zero amounts, people
 drawing a pension with and without a payment, 职保 people registered in 城乡居保). Later runs reuse it.
 Then it runs the whole chain with the command line into ``out/demo/`` and prints each step's time:
-validate, master, consolidate, dispatch (with follow-up lists), notices (bulletin, unit notices, SMS).
+validate, master, consolidate, dispatch (with follow-up lists), notices (bulletin, unit notices, SMS),
+the ledger (update, then its exports and 台账汇总 in the master).
 
     python benchmarks/demo.py            # what `make demo` runs
     python benchmarks/demo.py --small    # the shipped 14-workbook sample in workbooks/ instead
@@ -65,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                          "--lists", str(OUT / "跟进名单")]),
         ("通报 notices", ["notices", "bulletin", "unit", "sms", "--survey", str(survey), *exports, "--as-of", AS_OF,
                         "-o", str(OUT / "通报")]),
+        ("台账 ledger update", ["ledger", "update", "--survey", str(survey), *exports, "--as-of", AS_OF,
+                               "--master", str(master), "--json", str(OUT / "台账摘要.json")]),
+        ("台账导出 ledger export", ["ledger", "export", "-o", str(OUT / "台账"), "--master", str(master),
+                                 "--to-master"]),
     ]
     times: list[tuple[str, float, int]] = []
     if not args.small:
@@ -81,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, seconds, code in times:
         print(f"  {label:40s} {seconds:8.1f} s   exit {code}")
     print(f"  {'合计 total':40s} {sum(t for _, t, _ in times):8.1f} s")
-    print(f"完成：总表 {master}，跟进名单 {OUT / '跟进名单'}，通报 {OUT / '通报'}")
+    print(f"完成：总表 {master}，跟进名单 {OUT / '跟进名单'}，通报 {OUT / '通报'}，台账 {OUT / '台账'}")
     return 1 if failed else 0
 
 
