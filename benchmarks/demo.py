@@ -32,26 +32,27 @@ OUT = REPO / "out" / "demo"
 CLI = [str(Path(sys.executable).with_name("coverage-xl"))]
 
 
-def _inputs(small: bool) -> tuple[Path, Path, Path, float]:
-    """(survey folder, registrations, payments, seconds spent generating)."""
+def _inputs(small: bool) -> tuple[Path, Path, Path, Path | None, float]:
+    """(survey folder, registrations, payments, the province's list, seconds spent generating)."""
     from coverage_xl.synth import PAYMENTS_FILE, REGISTRATIONS_FILE
 
     if small:
         return REPO / "workbooks/units", REPO / "workbooks/exports" / REGISTRATIONS_FILE, \
-            REPO / "workbooks/exports" / PAYMENTS_FILE, 0.0
-    from generate import DATA, generate
+            REPO / "workbooks/exports" / PAYMENTS_FILE, None, 0.0
+    from generate import DATA, PROVINCE_LIST_FILE, generate
 
     t0 = time.perf_counter()
     survey = generate(1.0)
     exports = DATA / "exports_1x"
-    return survey, exports / REGISTRATIONS_FILE, exports / PAYMENTS_FILE, time.perf_counter() - t0
+    return survey, exports / REGISTRATIONS_FILE, exports / PAYMENTS_FILE, exports / PROVINCE_LIST_FILE, \
+        time.perf_counter() - t0
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--small", action="store_true", help="run on the shipped sample in workbooks/")
     args = ap.parse_args(argv)
-    survey, reg, pay, gen_seconds = _inputs(args.small)
+    survey, reg, pay, province_list, gen_seconds = _inputs(args.small)
     if OUT.exists():
         shutil.rmtree(OUT)  # our own output of an earlier demo run
     OUT.mkdir(parents=True)
@@ -66,14 +67,15 @@ def main(argv: list[str] | None = None) -> int:
                          "--lists", str(OUT / "跟进名单")]),
         ("通报 notices", ["notices", "bulletin", "unit", "sms", "--survey", str(survey), *exports, "--as-of", AS_OF,
                         "-o", str(OUT / "通报")]),
-        ("台账 ledger update", ["ledger", "update", "--survey", str(survey), *exports, "--as-of", AS_OF,
+        ("台账 ledger update", ["ledger", "update", *(["--list", str(province_list)] if province_list else []),
+                               "--survey", str(survey), *exports, "--as-of", AS_OF,
                                "--master", str(master), "--json", str(OUT / "台账摘要.json")]),
         ("台账导出 ledger export", ["ledger", "export", "-o", str(OUT / "台账"), "--master", str(master),
                                  "--to-master"]),
     ]
     times: list[tuple[str, float, int]] = []
     if not args.small:
-        times.append(("生成虚构数据 generate (first run only)", gen_seconds, 0))
+        times.append(("生成虚构数据 generate (first run; later reused)", gen_seconds, 0))
     failed = False
     for label, cmd in steps:
         print(f"\n=== {label}: coverage-xl {' '.join(cmd[:1])} …", flush=True)

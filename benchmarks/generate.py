@@ -20,6 +20,7 @@ folder records the parameters, so an unchanged corpus is not rebuilt.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 import time
@@ -48,8 +49,9 @@ def unit_sizes(scale: float) -> dict[str, int]:
     return synth.sample_sizes(total)
 
 
-def _write_unit(args: tuple[str, str, int]) -> tuple[str, int, list[str], list[str]]:
-    """Write one unit's workbook; return (unit, rows, in-scope IDs, 职保 IDs) for the exports."""
+def _write_unit(args: tuple[str, str, int]) -> tuple[str, int, list[str], list[str], list[tuple[str, str, str]]]:
+    """Write one unit's workbook; return (unit, rows, in-scope IDs, 职保 IDs, (name, ID, address) of
+    everyone with an ID) for the exports and the province's list."""
     folder, unit_name, n = args
     unit = next(u for u in default_units() if u.name == unit_name)
     people = synth.make_people(unit, n, seed=SEED)
@@ -58,7 +60,9 @@ def _write_unit(args: tuple[str, str, int]) -> tuple[str, int, list[str], list[s
     in_scope = [p.values["id"] for p in people if p.category == "in_scope" and isinstance(p.values.get("id"), str)]
     workers = [p.values["id"] for p in people if p.category in EMPLOYEE_PENSION_REASONS
                and isinstance(p.values.get("id"), str)]
-    return unit.name, n, in_scope, workers
+    listed = [(str(p.values.get("name") or ""), p.values["id"], str(p.values.get("address") or ""))
+              for p in people if isinstance(p.values.get("id"), str)]
+    return unit.name, n, in_scope, workers, listed
 
 
 def _manifest_ok(folder: Path, params: dict) -> bool:
@@ -67,6 +71,37 @@ def _manifest_ok(folder: Path, params: dict) -> bool:
         return json.loads(m.read_text(encoding="utf-8")).get("params") == params
     except (OSError, ValueError):
         return False
+
+
+PROVINCE_LIST_FILE = "省下发核实名单.csv"
+
+
+def write_province_list(path: Path, listed: dict[str, list[tuple[str, str, str]]]) -> int:
+    """The province's list (省下发核实名单) the tasks come from, as a GBK CSV: nearly everyone surveyed,
+    in their unit; 1 % of the surveyed are missing (名单外) and 0.5 % more are listed but surveyed by
+    nobody (未摸底). Returns the rows written."""
+    import csv
+    import random
+
+    rng = random.Random(f"list:{SEED}")
+    rows: list[tuple[str, str, str, str]] = []
+    for unit in default_units():
+        people = listed.get(unit.name, [])
+        for name, pid, address in people:
+            if rng.random() >= 0.01:
+                rows.append((name, pid, unit.name, address))
+        born = [f"19{rng.randint(50, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+                for _ in range(len(people) // 200)]
+        for i, day in enumerate(born):
+            pid = synth.make_id(dt.date.fromisoformat(day), rng, code="430981")
+            rows.append((f"未摸底{i + 1}", pid, unit.name, f"沅江市{unit.name}新华村{rng.randint(1, 12)}组"))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="gb18030", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["序号", "姓名", "公民身份号码", "乡镇（街道）", "户籍地址"])
+        for n, row in enumerate(rows, 1):
+            w.writerow([n, *row])
+    return len(rows)
 
 
 def write_exports(folder: Path, in_scope: list[str], workers: list[str]) -> dict[str, object]:
@@ -81,7 +116,7 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     survey = out / f"survey_{label}"
     exports = out / f"exports_{label}"
     sizes = unit_sizes(scale)
-    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 5}
+    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 6}
     if not force and _manifest_ok(survey, params) and (exports / synth.PAYMENTS_FILE).exists():
         print(f"{survey}: up to date ({sum(sizes.values()):,} rows)")
         return survey
@@ -92,12 +127,15 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     jobs = sorted(((str(survey), name, n) for name, n in sizes.items()), key=lambda j: -j[2])
     in_scope: list[str] = []
     employees: list[str] = []
+    listed: dict[str, list[tuple[str, str, str]]] = {}
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        for name, n, ins, emp in pool.map(_write_unit, jobs):
+        for name, n, ins, emp, people in pool.map(_write_unit, jobs):
             in_scope.extend(ins)
             employees.extend(emp)
+            listed[name] = people
             print(f"  {name}: {n:,} rows", flush=True)
     counts = write_exports(exports, sorted(in_scope), sorted(employees))
+    counts["list"] = write_province_list(exports / PROVINCE_LIST_FILE, listed)
     (survey / "manifest.json").write_text(json.dumps(
         {"params": params, "rows": sum(sizes.values()), "exports": counts,
          "seconds": round(time.perf_counter() - t0, 1)}, ensure_ascii=False, indent=2), encoding="utf-8")
