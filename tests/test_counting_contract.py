@@ -368,3 +368,15 @@ def test_people_of_a_employee_pension_file_registered_in_the_city_are_listed_as_
     got = [(row[header.index("单位")], row[header.index("身份证号码")], row[header.index("依据")]) for row in listed]
     assert got == [(u0.name, ids["shared"], "比对：省内企业职保"), (u1.name, ids["shared"], "比对：省内企业职保"),
                    (u1.name, ids["worker"], "摸底：已参加省内企业职保"), ("", stranger, "比对：省内企业职保；不在摸底表")]
+
+
+def test_streaming_in_small_chunks_gives_the_same_facts(world, monkeypatch):
+    _, ids, regs, pays = world
+    whole = ex.person_facts(regs, pays, 2020).table
+    files = [ex.read_export(p, ex.PAYMENT, 2020) for p in pays]
+    monkeypatch.setattr(ex, "CHUNK_ROWS", 2)  # every file now spans several chunks
+    small = ex.person_facts(regs, pays, 2020).table
+    assert small.equals(whole) and len(whole) == 23  # 22 registered IDs + one payer never registered
+    again = [ex.read_export(p, ex.PAYMENT, 2020) for p in pays]
+    assert [(f.rows, f.rows_counted, f.rows_other_year, f.rows_not_positive) for f in again] == \
+        [(f.rows, f.rows_counted, f.rows_other_year, f.rows_not_positive) for f in files]
