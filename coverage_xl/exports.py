@@ -346,13 +346,18 @@ def _csv_source(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]],
     return [(path.stem, head_rows, read)], enc
 
 
-def _workbook_source(path: Path, kind: str) -> list[tuple[str, list[list[Any]], ChunkReader]]:
-    from coverage_xl.read import UnreadableError, open_workbook
+def _workbook_source(path: Path, kind: str, notes: list[str] | None = None
+                     ) -> list[tuple[str, list[list[Any]], ChunkReader]]:
+    """Every sheet of a workbook export; what the checks before reading found (a stray cell left out,
+    a renamed format) goes to ``notes`` as Chinese text."""
+    from coverage_xl.read import UnreadableError, open_inspected
 
     try:
-        wb = open_workbook(path)
+        wb, inspection = open_inspected(path)
     except UnreadableError as exc:
         raise ExportError(path, kind, str(exc)) from exc
+    if notes is not None:
+        notes += [f"{path.name}" + (f"（{n.sheet}）" if n.sheet else "") + f"：{n.message()}" for n in inspection.notes]
     out = []
     for name in wb.sheet_names:
         try:
@@ -382,7 +387,8 @@ def _workbook_source(path: Path, kind: str) -> list[tuple[str, list[list[Any]], 
     return out
 
 
-def _sources(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]], ChunkReader]], str | None]:
+def _sources(path: Path, kind: str, notes: list[str] | None = None
+             ) -> tuple[list[tuple[str, list[list[Any]], ChunkReader]], str | None]:
     """Every sheet of the export as (name, first rows, chunk reader), and the CSV encoding."""
     if not path.is_file():
         raise ExportError(path, kind, "文件不存在")
@@ -396,7 +402,7 @@ def _sources(path: Path, kind: str) -> tuple[list[tuple[str, list[list[Any]], Ch
     if path.suffix.lower() in CSV_SUFFIXES:
         return _csv_source(path, kind)
     try:
-        return _workbook_source(path, kind), None
+        return _workbook_source(path, kind, notes), None
     except ExportError:
         if b"\x00" not in start and start[:2] != b"PK" and not start.lstrip().startswith(b"<"):
             try:
@@ -581,8 +587,10 @@ def read_export(path: str | Path, kind: str, year: int | None = None, *, statuse
         raise ValueError("a payment export is read for a campaign year")
     path = Path(path)
     statuses = load_statuses() if statuses is None else statuses
-    sources, encoding = _sources(path, kind)
+    notes: list[str] = []
+    sources, encoding = _sources(path, kind, notes)
     f = ExportFile(path, kind, pd.DataFrame(), encoding=encoding, campaign_year=year if kind == PAYMENT else None)
+    f.warnings += notes  # a stray cell left out of the read, a workbook whose extension was wrong
     reducer = _Reducer(f, statuses, year)
     for name, head, read in sources:
         try:

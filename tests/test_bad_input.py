@@ -579,3 +579,22 @@ def test_a_stray_cell_in_an_xls_or_ods_costs_no_gigabyte_either(lo_corpus, name,
     assert [(x["row"], x["column"], x["code"]) for x in f["findings"] if x["code"] == "sheet.stray_cells"] == [
         (*cell, "sheet.stray_cells")]
     assert f["rows"] == LIBREOFFICE_CASES[name].rows and f["errors"] == 0
+
+
+def test_an_export_with_a_stray_cell_is_read_bounded_and_the_cell_is_named(tmp_path):
+    """One value at XFD1048576 of a registration export: calamine alone aborts the process."""
+    from coverage_xl.exports import REGISTRATION, read_export
+
+    ids = [p.values["id"] for p in bc.people(bc.unit(), 3)]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "参保登记"
+    ws.append(["公民身份号码", "姓名", "参保状态"])
+    for i in ids:
+        ws.append([i, "某某", "正常参保"])
+    ws["XFD1048576"] = "误输入"
+    path = tmp_path / "参保登记 右下角.xlsx"
+    wb.save(path)
+    f = read_export(path, REGISTRATION)
+    assert sorted(f.frame["id"]) == sorted(ids)
+    assert [w for w in f.warnings if "XFD1048576" in w and "参保登记" in w and path.name in w], f.warnings
