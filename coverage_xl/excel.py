@@ -339,7 +339,10 @@ def _annex3_sheet(book: Any) -> Any:
 def validate_active_book(caller: Any) -> str:
     """校验当前工作簿 (add-in): check the workbook the clerk has open — not the add-in —, mark its cells
     and add 校验结果 to it. It is never saved here: the clerk decides (Excel asks on closing)."""
-    book = xw.books.active
+    try:
+        book = xw.books.active
+    except Exception:  # noqa: BLE001 - no workbook open at all
+        book = None
     if book is None or str(book.name).lower().endswith(".xlam"):
         raise InputError("请先打开要校验的摸底明细表，再点“校验当前工作簿”。")
     summary = _mark_sheet(book, _annex3_sheet(book), dt.date.today())

@@ -131,3 +131,9 @@ def test_add_in_buttons_are_the_excel_functions_the_ribbon_names():
     assert {f for _, f in targets} == {b.function for b in ADDIN_RIBBON.buttons}
     assert all(f in excel.BUTTONS for _, f in targets)
 
+
+
+def test_validate_active_book_with_no_workbook_open_says_so():
+    addin = _addin()
+    excel.BUTTONS["validate_active_book"]()
+    assert addin.app.alerts[-1]["prompt"] == "无法完成：请先打开要校验的摸底明细表，再点“校验当前工作簿”。"
