@@ -19,7 +19,7 @@ the sheet XML with C-speed searches:
 The BIFF formats (.xls/.et) get the same bounds from their cell records (a value at IV65536 alone
 costs calamine 1.3 GB): stray cells' records are renamed to a type readers skip, in a copy.
 OpenDocument sheets get the same bounds from content.xml (3,000 rows and a value in column XFD cost
-calamine 3.5 GB). .xlsb gets the zip checks only.
+calamine 3.5 GB), .xlsb sheets from their cell records.
 """
 
 from __future__ import annotations
@@ -147,6 +147,8 @@ def inspect(path: Path, head: bytes) -> Inspection:
                     _check_sheets(z, found)
                 elif kind == "ods":
                     _check_ods(z, found)
+                elif kind == "xlsb":
+                    _check_xlsb(z, found)
         except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, ValueError) as exc:
             # never hand calamine a package that could not be checked
             raise RefusedError("file.unreadable", "文件已损坏（压缩包内容不完整），请重新保存或重新导出") from exc
@@ -241,6 +243,71 @@ def _check_biff(path: Path, found: Inspection) -> None:
         with olefile.OleFileIO(str(copy), write_mode=True) as ole:
             ole.write_stream(stream, bytes(data))
         found.bounded = copy.read_bytes()
+
+
+_XLSB_VALUE_CELLS = frozenset(range(2, 12))  # BrtCellRk … BrtFmlaError (MS-XLSB 2.4); 1 is BrtCellBlank
+_XLSB_ROW, _XLSB_BLANK, _XLSB_WSDIM = 0x0000, 0x0001, 0x0094
+
+
+def _xlsb_records(data: bytes | bytearray):
+    """(offset, type, body start, body size) of each record: type and size are 7-bit varints."""
+    pos, n = 0, len(data)
+    while pos < n:
+        start, rtype, shift = pos, 0, 0
+        for _ in range(2):
+            b = data[pos]
+            pos += 1
+            rtype |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        size, shift = 0, 0
+        for _ in range(4):
+            if pos >= n:
+                return
+            b = data[pos]
+            pos += 1
+            size |= (b & 0x7F) << shift
+            shift += 7
+            if not b & 0x80:
+                break
+        yield start, rtype, pos, size
+        pos += size
+
+
+def _check_xlsb(z: zipfile.ZipFile, found: Inspection) -> None:
+    """The same bounds for an Excel binary workbook: a stray value cell far from the data becomes a
+    blank cell (its record type rewritten) in a copy, and is named."""
+    import struct
+
+    rewritten: dict[str, bytes] = {}
+    for part in sorted(n for n in z.namelist() if n.startswith("xl/worksheets/") and n.endswith(".bin")):
+        data = bytearray(z.read(part))
+        cells: list[tuple[int, int, int]] = []  # (record offset, row, col)
+        dim = -1
+        row = 0
+        for start, rtype, body, size in _xlsb_records(data):
+            if rtype == _XLSB_ROW and size >= 4:
+                row = struct.unpack_from("<I", data, body)[0] + 1
+            elif rtype in _XLSB_VALUE_CELLS and size >= 8:
+                cells.append((start, row, struct.unpack_from("<I", data, body)[0] + 1))
+            elif rtype == _XLSB_WSDIM and size >= 16:
+                dim = body
+        box = _data_box(Path(part).stem, [(r, c) for _, r, c in cells], found)
+        if box is None:
+            continue
+        for start, r, c in cells:
+            if r > box[0] or c > box[1]:
+                data[start] = _XLSB_BLANK  # a one-byte type: the record keeps its length
+        if dim >= 0:
+            struct.pack_into("<IIII", data, dim, 0, box[0] - 1, 0, box[1] - 1)
+        rewritten[part] = bytes(data)
+    if rewritten:
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in z.infolist():
+                out.writestr(info.filename, rewritten.get(info.filename) or z.read(info.filename))
+        found.bounded = buf.getvalue()
 
 
 _ODS_TOKEN = re.compile(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from pathlib import Path
@@ -468,3 +469,81 @@ def ods_corner(folder: Path) -> Path:
     final = folder / "右下角有一个值.ods"
     shutil.move(out, final)
     return final
+
+
+# --- Excel binary workbooks (.xlsb), written record by record ---------------------------------------
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _rec(rtype: int, body: bytes = b"") -> bytes:
+    return _varint(rtype) + _varint(len(body)) + body
+
+
+def _wide(s: str) -> bytes:
+    return struct.pack("<I", len(s)) + s.encode("utf-16-le")
+
+
+def write_xlsb(path: Path, grid: list[list[Any]], extra: tuple[tuple[int, int, Any], ...] = ()) -> Path:
+    """A minimal Excel binary workbook (MS-XLSB records: BrtRowHdr, BrtCellReal, BrtCellSt, BrtWsDim)
+    holding ``grid`` and the ``extra`` (0-based row, column, value) cells; no xlsb writer is kept."""
+    cells = {}
+    for r, row in enumerate(grid):
+        for c, v in enumerate(row):
+            if v is not None and v != "":
+                cells[(r, c)] = v
+    for (r, c, v) in extra:
+        cells[(r, c)] = v
+    sheet = bytearray(_rec(0x0081))
+    rmax = max(r for r, _ in cells)
+    cmax = max(c for _, c in cells)
+    sheet += _rec(0x0094, struct.pack("<IIII", 0, rmax, 0, cmax))
+    sheet += _rec(0x0091)
+    for r in sorted({r for r, _ in cells}):
+        sheet += _rec(0x0000, struct.pack("<IIHHBB", r, 0, 0, 0, 0, 0) + struct.pack("<I", 0))
+        for (rr, c) in sorted(k for k in cells if k[0] == r):
+            v = cells[(rr, c)]
+            head = struct.pack("<II", c, 0)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                sheet += _rec(0x0005, head + struct.pack("<d", float(v)))
+            else:
+                sheet += _rec(0x0006, head + _wide(str(v)))
+    sheet += _rec(0x0092) + _rec(0x0082)
+    book = (_rec(0x0083) + _rec(0x008F) + _rec(0x009C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("摸底明细表"))
+            + _rec(0x0090) + _rec(0x0084))
+    ct = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+          '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+          '<Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/>'
+          '<Override PartName="/xl/worksheets/sheet1.bin" ContentType="application/vnd.ms-excel.worksheet"/></Types>')
+    rels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.bin"/></Relationships>')
+    wrels = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.bin"/></Relationships>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", ct)
+        z.writestr("_rels/.rels", rels)
+        z.writestr("xl/workbook.bin", book)
+        z.writestr("xl/_rels/workbook.bin.rels", wrels)
+        z.writestr("xl/worksheets/sheet1.bin", bytes(sheet))
+    return path
+
+
+def xlsb_stray_xfd(folder: Path) -> Path:
+    """3,000 people and a stray value at XFD10 in an .xlsb: calamine alone takes 1.9 GB."""
+    u = unit()
+    return write_xlsb(folder / "三千行加一个XFD单元格.xlsb", plain_rows(u, people(u, 3000)), ((9, 16383, "误输入"),))
+
+
+def xlsb_corner(folder: Path) -> Path:
+    """A clean .xlsb sheet and one value at XFD1048576: calamine alone aborts the process."""
+    u = unit()
+    return write_xlsb(folder / "右下角有一个值.xlsb", plain_rows(u, people(u)), ((1048575, 16383, 1),))

@@ -56,6 +56,8 @@ CASES: dict[str, Case] = {
     "shared_strings_bomb": Case("shared_strings_bomb", 2, frozenset({"file.suspicious"}), 0, ("压缩比",)),
     "declared_huge": Case("declared_huge", 2, frozenset({"file.too_large"}), 0, ("GB", "超过上限")),
     # issue 12 §5: input files in another shape
+    "xlsb_stray_xfd": Case("xlsb_stray_xfd", 0, frozenset({"sheet.stray_cells"}), 3000, ("XFD10",)),
+    "xlsb_corner": Case("xlsb_corner", 0, frozenset({"sheet.stray_cells"}), 12, ("XFD1048576",)),
     "rows_after_total": Case("rows_after_total", 0, frozenset({"rows.after_total"}), 12, ("第18、19行", "第17行")),
 }
 LIBREOFFICE_CASES = {
@@ -366,9 +368,11 @@ def test_entity_bomb_is_refused_by_every_reader(corpus):
 
 # --- issue 12 §4: no workbook can take the run down ------------------------------------------------
 
-@pytest.mark.parametrize("name, cell", [("stray_cell_xfd", "XFD10"), ("corner_value", "XFD1048576")])
+@pytest.mark.parametrize("name, cell", [("stray_cell_xfd", "XFD10"), ("corner_value", "XFD1048576"),
+                                        ("xlsb_stray_xfd", "XFD10"), ("xlsb_corner", "XFD1048576")])
 def test_a_stray_cell_far_from_the_data_costs_no_gigabytes_and_is_named(corpus, name, cell):
-    """calamine alone: 1.9 GB for XFD10 beside 3,000 rows; an abort (512 GB) for XFD1048576."""
+    """calamine alone: 1.9 GB for XFD10 beside 3,000 rows; an abort (512 GB) for XFD1048576 (xlsx and
+    xlsb alike)."""
     run = cli_measured("validate", corpus[name], "--as-of", AS_OF, "--format", "json", timeout=300)
     assert run.code == 0, run.output
     assert 0 < run.max_rss_mb < 600, run.max_rss_mb
