@@ -49,12 +49,22 @@ def unit_sizes(scale: float) -> dict[str, int]:
     return synth.sample_sizes(total)
 
 
+SHARED_PER_UNIT = 30  # people each unit shares with the next one in Annex 1 order
+
+
 def _write_unit(args: tuple[str, str, int]) -> tuple[str, int, list[str], list[str], list[tuple[str, str, str]]]:
     """Write one unit's workbook; return (unit, rows, in-scope IDs, 职保 IDs, (name, ID, address) of
     everyone with an ID) for the exports and the province's list."""
     folder, unit_name, n = args
-    unit = next(u for u in default_units() if u.name == unit_name)
-    people = synth.make_people(unit, n, seed=SEED)
+    units = default_units()
+    unit = next(u for u in units if u.name == unit_name)
+    prev = units[(unit.order - 2) % len(units)]
+    # The same people reported by two units (全市去重合计, 重复人员): each unit's small pool is also in
+    # the next unit's file; both workers draw the pool from the same seed. The row count stays n.
+    own_pool = synth.make_people(unit, SHARED_PER_UNIT, seed=SEED + 7)
+    visitors = [synth.Person(dict(p.values, region=unit.name), p.category, p.willing)
+                for p in synth.make_people(prev, SHARED_PER_UNIT, seed=SEED + 7)]
+    people = synth.make_people(unit, n - 2 * SHARED_PER_UNIT, seed=SEED) + own_pool + visitors
     synth.plant_errors(people, max(1, n * ERRORS_PER_THOUSAND // 1000), seed=SEED + unit.order)
     synth.write_unit_workbook(Path(folder) / f"{unit.name}_摸底明细表.xlsx", unit, people, fast=True)
     in_scope = [p.values["id"] for p in people if p.category == "in_scope" and isinstance(p.values.get("id"), str)]
@@ -85,10 +95,12 @@ def write_province_list(path: Path, listed: dict[str, list[tuple[str, str, str]]
 
     rng = random.Random(f"list:{SEED}")
     rows: list[tuple[str, str, str, str]] = []
+    seen: set[str] = set()  # a person two units reported is listed once, in the first
     for unit in default_units():
         people = listed.get(unit.name, [])
         for name, pid, address in people:
-            if rng.random() >= 0.01:
+            if rng.random() >= 0.01 and pid not in seen:
+                seen.add(pid)
                 rows.append((name, pid, unit.name, address))
         born = [f"19{rng.randint(50, 99)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
                 for _ in range(len(people) // 200)]
@@ -116,7 +128,8 @@ def generate(scale: float, out: Path = DATA, *, workers: int = 2, force: bool = 
     survey = out / f"survey_{label}"
     exports = out / f"exports_{label}"
     sizes = unit_sizes(scale)
-    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 6}
+    params = {"scale": scale, "seed": SEED, "sizes": sizes, "errors_per_thousand": ERRORS_PER_THOUSAND, "v": 7,
+              "shared_per_unit": SHARED_PER_UNIT}
     if not force and _manifest_ok(survey, params) and (exports / synth.PAYMENTS_FILE).exists():
         print(f"{survey}: up to date ({sum(sizes.values()):,} rows)")
         return survey
