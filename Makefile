@@ -31,7 +31,7 @@ EXPORTS := -r workbooks/exports/参保登记.xlsx -p workbooks/exports/缴费明
 demo-small: $(STAMP)
 	@mkdir -p out
 	$(BIN)/coverage-xl validate workbooks/units --as-of $(AS_OF) --annotate out/校验标注 || [ $$? -eq 1 ]
-	$(BIN)/coverage-xl master $(MASTER) --survey-dir workbooks/units
+	$(BIN)/coverage-xl master $(MASTER) --survey-dir workbooks/units --force
 	$(BIN)/coverage-xl consolidate workbooks/units --as-of $(AS_OF) -o $(MASTER) --json out/summary.json
 	$(BIN)/coverage-xl dispatch --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o $(MASTER) --lists out/跟进名单
 	$(BIN)/coverage-xl notices all --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o out/通报

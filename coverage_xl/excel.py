@@ -30,6 +30,7 @@ from typing import Any
 
 import xlwings as xw
 
+from coverage_xl import guard
 from coverage_xl.errors import CoverageError, InputError
 from coverage_xl.master import HELP_SHEET, RESULT_SHEET, SETTINGS_SHEET, Settings, parse_settings
 
@@ -71,7 +72,8 @@ def macro(func: Callable[[Any], str | None]) -> Callable[[], None]:
         app = book.app
         try:
             app.screen_updating = False
-            summary = func(book)
+            with guard.session():  # one run for the output guard: what it reads is never written
+                summary = func(book)
         except CoverageError as exc:
             _alert(book, f"无法完成：{exc}", critical=True)
         except Exception as exc:  # noqa: BLE001 - a button must never show a traceback window
@@ -412,6 +414,7 @@ def consolidate_units(book: Any) -> str:
     settings = read_settings(book)
     as_of = settings.as_of or dt.date.today()
     paths = settings.survey_paths(output=Path(str(book.fullname)))
+    guard.declare_inputs(paths, settings.survey_dir)
     batch = load_batch(paths, as_of, units=settings.unit_list, owners=_owner_choices(book, settings),
                        progress=lambda p, n, total: _status(book, f"正在读取并校验（{n}/{total}）：{p.name}"))
     _status(book, "正在汇总……")
@@ -456,6 +459,7 @@ def make_dispatch(book: Any) -> str:
     def progress(stage: str, name: str, n: int, total: int) -> None:
         _status(book, f"正在读取{'摸底表' if stage == 'survey' else '导出名单'}（{n}/{total}）：{name}")
 
+    guard.declare_inputs(settings.survey_paths(), settings.registrations, settings.payments)
     result = run_dispatch(settings.survey_paths(), settings.registrations, settings.payments, as_of,
                           progress=progress, owners=_owner_choices(book, settings), counting=settings.counting())
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:
@@ -466,7 +470,7 @@ def make_dispatch(book: Any) -> str:
         if HISTORY_SHEET in sheet_names(book):
             for row in sheet_values(book.sheets[HISTORY_SHEET]):
                 hs.append(row)
-        history.save(out)
+        guard.write_file(out, history.save, kind="dispatch")
         write_dispatch(result, out)
         wb = openpyxl.load_workbook(out)
         previous = ANNEX5.sheet_name
@@ -537,6 +541,7 @@ def make_notices(book: Any) -> str:
     saved = Path(str(getattr(book, "fullname", "")))
     params = saved if PARAMS_SHEET in sheet_names(book) and saved.suffix.lower() in (".xlsx", ".xlsm") \
         and saved.is_file() else None  # the master's own 测算参数 (as last saved)
+    guard.declare_inputs(settings.survey_paths(), settings.registrations, settings.payments)
     run = render_notices(["all"], settings.survey_paths(), settings.registrations, settings.payments, as_of,
                          out_dir=out, progress=lambda label, n, total: _status(book, f"{label}（{n}/{total}）"),
                          counting=settings.counting(), params=params)

@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coverage_xl.atomic import atomic_path
+from coverage_xl import guard
 from coverage_xl.layout import (
     FOLLOWUP_COLUMNS,
     FOLLOWUP_FILL_KEYS,
@@ -144,7 +144,5 @@ def write_followup_lists(result: DispatchResult, folder: str | Path) -> list[Pat
             sheet.sheet_view.zoomScale = 100
             sheet.cell(2, 1).font = Font(name=BODY_FONT.name, size=10)
         path = list_path(folder, unit.name, result.as_of)
-        with atomic_path(path, backup=False) as tmp:
-            save_workbook(wb, tmp)
-        written.append(path)
+        written.append(guard.write_file(path, lambda p, wb=wb: save_workbook(wb, p), kind="lists"))
     return written

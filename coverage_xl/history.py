@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from coverage_xl.errors import UnreadableError
+from coverage_xl.errors import InputError, UnreadableError
 from coverage_xl.layout import HISTORY_SHEET, header_key
 from coverage_xl.units import default_units
 from coverage_xl.values import parse_date
@@ -58,11 +58,48 @@ def _int(v: object) -> int | None:
     return None if pd.isna(v) else int(v)
 
 
+class HistoryError(InputError):
+    """The 调度历史 sheet of an existing workbook cannot be read back: the run stops."""
+
+
+def _blank(v: object) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
+def _column_letter(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (for messages; the core does not import openpyxl)."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _find_header(rows: list[list]) -> tuple[int, dict[str, int]] | None:
+    """The row holding the history's headers (调度日期 and 单位 at least), anywhere on the sheet, and
+    the column of each header in it. Only the first of a repeated header counts: the chart helper
+    tables to the right of the history repeat some of them."""
+    by_header = {header_key(h): k for k, h in HISTORY_HEADERS.items()}
+    for r, row in enumerate(rows):
+        cols: dict[str, int] = {}
+        for i, v in enumerate(row):
+            key = by_header.get(header_key(v)) if isinstance(v, str) else None
+            if key and key not in cols:
+                cols[key] = i
+        if "date" in cols and "unit" in cols:
+            return r, cols
+    return None
+
+
 def read_history(path: str | Path) -> pd.DataFrame:
     """The history rows already in a workbook (empty when the file or the sheet does not exist).
 
-    Columns are found by their header texts, so a clerk who widened or re-styled the sheet does not
-    lose the history; rows without a readable date are dropped."""
+    Columns are found by their header texts wherever the table sits on the sheet, so a clerk who
+    moved, widened or re-styled it does not lose the history. A 调度历史 sheet that exists but cannot
+    be understood — no header row, a row whose date cannot be read, a workbook that cannot be opened
+    — raises :class:`HistoryError`: treating it as empty would drop every earlier snapshot when the
+    sheet is written back."""
     path = Path(path)
     if not path.is_file():
         return empty_history()
@@ -73,27 +110,31 @@ def read_history(path: str | Path) -> pd.DataFrame:
         if HISTORY_SHEET not in wb.sheet_names:
             return empty_history()
         rows = sheet_rows(wb, HISTORY_SHEET)
-    except UnreadableError:  # an unreadable output is reported when it is written
-        return empty_history()
-    by_header = {header_key(h): k for k, h in HISTORY_HEADERS.items()}
-    start, cols = None, {}
-    for r, row in enumerate(rows[:10]):
-        cols = {}
-        for i, v in enumerate(row[:len(KEYS) + 1]):  # the chart tables to the right are not history
-            key = by_header.get(header_key(v)) if isinstance(v, str) else None
-            if key and key not in cols:
-                cols[key] = i
-        if "date" in cols and "unit" in cols:
-            start = r + 1
-            break
-    if start is None:
-        return empty_history()
+    except UnreadableError as exc:  # stop: never treat an unreadable history as empty
+        raise HistoryError(f"无法读取“{path}”中的“{HISTORY_SHEET}”表（{type(exc).__name__}）。为免丢失以前的调度记录，"
+                           "本次不写入。请检查该文件能否在 Excel 中打开。") from exc
+    found = _find_header(rows)
+    if found is None:
+        if all(_blank(v) for row in rows for v in row):
+            return empty_history()
+        raise HistoryError(f"“{path}”的“{HISTORY_SHEET}”表中找不到“调度日期”和“单位”表头，无法读出以前的调度记录。"
+                           f"为免丢失历史，本次不写入。请恢复表头，或把该表改名（如“{HISTORY_SHEET}_旧”）后重试。")
+    header, cols = found
     out = []
-    for row in rows[start:]:
-        day = parse_date(row[cols["date"]]) if cols["date"] < len(row) else None
+    for r, row in enumerate(rows[header + 1:], start=header + 2):
+        def cell(key: str, row: list = row) -> object:
+            i = cols.get(key)
+            return row[i] if i is not None and i < len(row) else None
+
+        raw = cell("date")
+        if _blank(raw) and _blank(cell("unit")):
+            continue  # an empty row (or a row of the chart tables further down)
+        day = parse_date(raw)
         if day is None:
-            continue
-        rec = {k: (row[i] if i < len(row) and row[i] != "" else None) for k, i in cols.items()}
+            ref = f"{_column_letter(cols['date'])}{r}"
+            raise HistoryError(f"“{path}”的“{HISTORY_SHEET}”表 {ref} 单元格的调度日期“{raw}”无法识别。"
+                               "为免丢失历史，本次不写入。请改成 2020-09-30 的形式后重试。")
+        rec = {k: (cell(k) if not _blank(cell(k)) else None) for k in cols}
         rec["date"] = day
         out.append(rec)
     frame = pd.DataFrame(out, columns=list(KEYS))

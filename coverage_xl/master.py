@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.counting import PROGRESS_BASES, RATE_BASES, Counting, load_counting
-from coverage_xl.errors import InputError
+from coverage_xl.errors import InputError, OutputError
 from coverage_xl.layout import (
     ANNEX1,
     ANNEX4,
@@ -427,18 +427,106 @@ def master_workbook(units: Sequence[Unit] | None = None, *, survey_dir: str = ""
 
 
 def build_master(out_path: str | Path, *, units: Sequence[Unit] | None = None, survey_dir: str = "",
-                 interpreter_win: str = "", interpreter_mac: str = "", pythonpath: str = "") -> Path:
-    """Write the macro-enabled master workbook (atomically; an existing file is kept as .bak)."""
+                 interpreter_win: str = "", interpreter_mac: str = "", pythonpath: str = "",
+                 force: bool = False) -> Path:
+    """Write the macro-enabled master workbook through the output guard.
+
+    An existing master is refused: rebuilding it would drop its 调度历史, 单位设置 and the clerk's own
+    sheets. With ``force`` it is rebuilt with the current sheets, ribbon and macros, and those three
+    carried over (:func:`carry_over`); the old file goes to the rotating backups."""
+    from coverage_xl import guard
     from coverage_xl.xlsm.build import build_macro_workbook, record_xlwings_version
 
     out = Path(out_path)
     if out.suffix.lower() != ".xlsm":
         raise InputError(f"总表“{out}”须以 .xlsm 结尾（带按钮和宏的工作簿）。")
+    exists = out.exists() or out.is_symlink()
+    if exists and not force:
+        raise OutputError(f"总表“{out}”已存在。重新生成会丢失其中的调度历史、单位设置和您添加的工作表，"
+                          "因此不予覆盖。如确要按新版本重建，请加 --force（保留调度历史、单位设置和您自己的工作表，"
+                          "旧文件存入备份）；或另选文件名。")
+    if exists:
+        guard.may_write(out, kind="master", update=True)  # only a master this tool made
     wb = master_workbook(units, survey_dir=survey_dir, interpreter_win=interpreter_win,
                          interpreter_mac=interpreter_mac, pythonpath=pythonpath)
     version = record_xlwings_version(wb)
     conf = wb[CONF_SHEET]
     conf.cell(len(CONF_NOTES) + 1, 4, XLWINGS_NOTE.format(version=version))._style = copy(conf.cell(1, 4)._style)
-    buf = io.BytesIO()
-    save_workbook(wb, buf)
-    return build_macro_workbook(buf.getvalue(), out)
+    if not exists:
+        buf = io.BytesIO()
+        save_workbook(wb, buf)
+        return build_macro_workbook(buf.getvalue(), out)
+    with guard.locked(out):
+        carry_over(out, wb)
+        buf = io.BytesIO()
+        save_workbook(wb, buf)
+        return build_macro_workbook(buf.getvalue(), out, update=True)
+
+
+def carry_over(old_path: Path, wb: Workbook) -> None:
+    """Put into the freshly drawn master ``wb`` what belongs to the bureau in the old one: the 调度历史
+    (read back and redrawn, so its charts are current; a history that cannot be read stops the run),
+    the 单位设置 sheet as it is, and every sheet that is not one of the master's own (added by the
+    clerk or by a job), after the master's sheets. Cells keep their values, types, styles, merges,
+    widths and data validation; charts and pictures on the clerk's own sheets stay in the backup."""
+    from openpyxl import load_workbook
+
+    from coverage_xl.history import read_history
+    from coverage_xl.progress import load_milestones
+    from coverage_xl.sheets.history import write_history
+
+    history = read_history(old_path)
+    try:
+        old = load_workbook(old_path, rich_text=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise OutputError(f"已有的总表“{old_path}”无法打开（{type(exc).__name__}），原文件未改动。") from exc
+    if SETTINGS_SHEET in old.sheetnames:
+        _copy_sheet(old[SETTINGS_SHEET], _fresh_sheet(wb, SETTINGS_SHEET))
+    if len(history):
+        year = max(history["date"]).year
+        write_history(_fresh_sheet(wb, HISTORY_SHEET), history, load_milestones(year))
+    for ws in old.worksheets:
+        if ws.title not in SHEET_ORDER:
+            _copy_sheet(ws, wb.create_sheet(ws.title))
+
+
+def _fresh_sheet(wb: Workbook, name: str) -> Worksheet:
+    index = wb.sheetnames.index(name)
+    del wb[name]
+    return wb.create_sheet(name, index)
+
+
+def _copy_sheet(src: Worksheet, dst: Worksheet) -> None:
+    """Copy a sheet between workbooks: values with their stored types (a text cell starting with "="
+    stays text), styles, merged ranges, column widths, row heights, frozen panes, data validation."""
+    from copy import copy
+
+    from openpyxl.cell.cell import MergedCell
+
+    for row in src.iter_rows():
+        for c in row:
+            if isinstance(c, MergedCell):
+                continue
+            d = dst.cell(c.row, c.column)
+            d._value = c._value
+            d.data_type = c.data_type
+            if c.has_style:
+                d.font, d.fill, d.border = copy(c.font), copy(c.fill), copy(c.border)
+                d.alignment, d.protection = copy(c.alignment), copy(c.protection)
+                d.number_format = c.number_format
+            if c.hyperlink is not None:
+                d.hyperlink = copy(c.hyperlink)
+            if c.comment is not None:
+                d.comment = copy(c.comment)
+    for rng in src.merged_cells.ranges:
+        dst.merge_cells(str(rng))
+    for key, dim in src.column_dimensions.items():
+        dst.column_dimensions[key].width = dim.width
+        dst.column_dimensions[key].hidden = dim.hidden
+    for key, dim in src.row_dimensions.items():
+        if dim.height is not None:
+            dst.row_dimensions[key].height = dim.height
+    dst.freeze_panes = src.freeze_panes
+    for dv in src.data_validations.dataValidation:
+        dst.add_data_validation(copy(dv))
+    dst.sheet_properties.tabColor = src.sheet_properties.tabColor

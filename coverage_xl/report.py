@@ -112,7 +112,7 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
     from openpyxl.comments import Comment
     from openpyxl.styles import PatternFill
 
-    from coverage_xl.atomic import write_atomic
+    from coverage_xl import guard
     from coverage_xl.sheets.frame import save_workbook
 
     source, target = Path(source), Path(target)
@@ -136,7 +136,7 @@ def annotate(source: str | Path, report: FileReport, target: str | Path) -> Path
         comment.width, comment.height = 320, 140
         cell.comment = comment
     write_result_sheet(wb, [report])
-    return write_atomic(target, lambda p: save_workbook(wb, p), backup=False)
+    return guard.write_file(target, lambda p: save_workbook(wb, p), kind="annotate", inputs=[source])
 
 
 ANNOTATED_SUFFIX = "_校验标注"

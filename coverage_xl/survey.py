@@ -25,9 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from coverage_xl.atomic import backup_path
+from coverage_xl import guard
 from coverage_xl.findings import FileReport, Finding
-from coverage_xl.layout import RUNLOG_SHEET
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
 from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
@@ -254,23 +253,17 @@ def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
 
 
 def _is_previous_output(path: Path) -> bool:
-    """An earlier output of this job (it has our 汇总记录 sheet), not a unit's submission."""
-    if not path.exists():
-        return False
-    from coverage_xl.read import UnreadableError, open_workbook
-
-    try:
-        return RUNLOG_SHEET in open_workbook(path).sheet_names
-    except UnreadableError:  # unreadable: certainly not something we may skip silently
-        return False
+    """The master or an earlier consolidate/dispatch output (by the output guard's marker), not a
+    unit's submission."""
+    return path.is_file() and guard.ownership(path).kind in guard.UPDATABLE_KINDS
 
 
 def input_files(paths: Iterable[Path], out: Path | None) -> list[Path]:
-    """Every spreadsheet named, or inside a named folder. The output (and its backup) is left out
-    only when it is an earlier output of this job found in a folder; a unit's submission stays an
-    input, so that writing over it is refused. The CLI and the Excel button (whose output is the
-    master itself) both find their inputs here."""
-    skip = {out.resolve(), backup_path(out).resolve()} if out is not None and _is_previous_output(out) else set()
+    """Every spreadsheet named, or inside a named folder. The output is left out only when it is the
+    master or an earlier output of this job found in a folder (the Excel button, whose output is the
+    master itself, may sit among the submissions); a unit's submission stays an input, so that
+    writing over it is refused. The CLI and the Excel button both find their inputs here."""
+    skip = {out.resolve()} if out is not None and _is_previous_output(out) else set()
     files: list[Path] = []
     for p in paths:
         for f in spreadsheet_files(p) if p.is_dir() else [p]:

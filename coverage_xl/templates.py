@@ -19,7 +19,7 @@ from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from coverage_xl.atomic import write_atomic
+from coverage_xl import guard
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, INSTRUCTIONS_SHEET, TOTAL_LABEL
 from coverage_xl.sheets.annex3 import TEXT_FORMAT, write_annex3
@@ -179,10 +179,12 @@ def build_templates(out_dir: str | Path, units: Sequence[UnitLike] | None = None
                     rows: int | None = None, progress: Callable[[Unit, int, int], None] | None = None) -> list[Path]:
     """Write one template per unit into ``out_dir`` (created if needed); return the paths in unit order.
 
-    ``rows`` overrides the size of every template (default: :func:`rows_for` each unit). Each file is
-    written atomically; an existing template is kept as ``.bak``."""
+    ``rows`` overrides the size of every template (default: :func:`rows_for` each unit). The folder may
+    hold only templates this command wrote and nobody changed (a folder of returned submissions is
+    refused); each file goes through the output guard (atomic, rotating backups)."""
     chosen = _resolve_units(units)
     out = Path(out_dir)
+    guard.check_folder(out, ["templates"], command="templates")
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -192,5 +194,5 @@ def build_templates(out_dir: str | Path, units: Sequence[UnitLike] | None = None
         if progress:
             progress(unit, n, len(chosen))
         wb = new_unit_workbook(unit, day=day, rows=rows)
-        paths.append(write_atomic(out / template_name(unit), lambda p, wb=wb: save_workbook(wb, p)))
+        paths.append(guard.write_file(out / template_name(unit), lambda p, wb=wb: save_workbook(wb, p), kind="templates"))
     return paths

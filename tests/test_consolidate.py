@@ -266,13 +266,14 @@ def test_refuses_to_write_over_an_input_file(unit_folder_copy):
     assert sha(target) == before
 
 
-def test_the_output_inside_the_input_folder_is_not_read_as_a_submission(unit_folder_copy):
+def test_an_output_inside_the_input_folder_is_refused(unit_folder_copy):
     out = unit_folder_copy.path / "汇总.xlsx"
-    for _ in range(2):  # the second run sees the first run's output and its backup
-        res = CliRunner().invoke(main, ["consolidate", str(unit_folder_copy.path), "--as-of", "2020-09-30",
-                                        "-o", str(out)])
-        assert res.exit_code == 0, res.output
-    assert (unit_folder_copy.path / "汇总.bak.xlsx").exists()
+    before = sorted(p.name for p in unit_folder_copy.path.iterdir())
+    res = CliRunner().invoke(main, ["consolidate", str(unit_folder_copy.path), "--as-of", "2020-09-30",
+                                    "-o", str(out)])
+    assert res.exit_code == 2
+    assert "本次读取的文件夹" in res.output.replace("\n", "")
+    assert sorted(p.name for p in unit_folder_copy.path.iterdir()) == before
 
 
 def test_self_check_catches_a_broken_table(result):

@@ -15,8 +15,9 @@ from openpyxl.styles import Font
 from openpyxl.workbook.defined_name import DefinedName
 from python_calamine import CalamineWorkbook
 
+from coverage_xl import guard
 from coverage_xl.consolidate import consolidate
-from coverage_xl.errors import InputError
+from coverage_xl.errors import OutputError
 from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.sheets.output import write_owned_sheets
 from coverage_xl.survey import load_batch
@@ -44,6 +45,7 @@ def make_master(path: Path) -> None:
     info.defined_names["说明标题"] = DefinedName("说明标题", attr_text="说明!$A$1")
     wb.active = 2
     wb.save(path)
+    guard.stamp(path, "master")  # a master this tool made (the clerk added the sheets since)
 
 
 def draw(text: str):
@@ -57,7 +59,7 @@ def test_existing_workbook_keeps_other_sheets_styles_and_defined_names(tmp_path)
     out = tmp_path / "总表.xlsx"
     make_master(out)
     original = out.read_bytes()
-    write_owned_sheets(out, {"附件4": draw("新的统计表"), "汇总记录": draw("记录")})
+    write_owned_sheets(out, {"附件4": draw("新的统计表"), "汇总记录": draw("记录")}, kind="consolidate")
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames == ["说明", "附件4", "任务", "汇总记录"]  # replaced in place, new one appended
     assert wb["附件4"]["A1"].value == "新的统计表" and wb["附件4"]["Z99"].value is None
@@ -66,7 +68,19 @@ def test_existing_workbook_keeps_other_sheets_styles_and_defined_names(tmp_path)
     assert wb.defined_names["任务总数"].attr_text == "任务!$B$1"
     assert wb["说明"].defined_names["说明标题"].attr_text == "说明!$A$1"
     assert wb.active.title == "任务"
-    assert (tmp_path / "总表.bak.xlsx").read_bytes() == original
+    assert guard.backups(out)[-1].read_bytes() == original
+    assert guard.read_marker(out).kind == "master"  # still the master
+
+
+def test_a_workbook_this_tool_did_not_make_is_not_written_into(tmp_path):
+    out = tmp_path / "局里的表.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "别人的数据"
+    wb.save(out)
+    before = out.read_bytes()
+    with pytest.raises(OutputError, match="不是本工具生成的总表或汇总表"):
+        write_owned_sheets(out, {"附件4": draw("x")}, kind="consolidate")
+    assert out.read_bytes() == before and not guard.backups(out)
 
 
 def test_consolidation_into_a_master_replaces_only_its_three_sheets(unit_folder, tmp_path):
@@ -85,9 +99,9 @@ def test_refuses_an_input_as_output_and_leaves_it_untouched(tmp_path):
     src = tmp_path / "草尾镇.xlsx"
     make_master(src)
     before = src.read_bytes()
-    with pytest.raises(InputError):
-        write_owned_sheets(src, {"附件4": draw("x")}, inputs=[tmp_path / "." / "草尾镇.xlsx"])
-    assert src.read_bytes() == before and not (tmp_path / "草尾镇.bak.xlsx").exists()
+    with pytest.raises(OutputError, match="本次读取的输入文件"):
+        write_owned_sheets(src, {"附件4": draw("x")}, kind="consolidate", inputs=[tmp_path / "." / "草尾镇.xlsx"])
+    assert src.read_bytes() == before and not guard.backups(src)
 
 
 def _zip_parts(path: Path) -> dict[str, bytes]:
@@ -119,7 +133,7 @@ def test_xlsm_without_vba_keeps_its_ribbon_part_and_relationship(tmp_path):
     make_master(xlsx)
     out = tmp_path / "总表.xlsm"
     out.write_bytes(_with_ribbon(xlsx.read_bytes()))
-    write_owned_sheets(out, {"附件4": draw("新")})
+    write_owned_sheets(out, {"附件4": draw("新")}, kind="consolidate")
     parts = _zip_parts(out)
     assert parts["customUI/customUI14.xml"].decode() == RIBBON
     rels = [(r.get("Type"), r.get("Target")) for r in ET.fromstring(parts["_rels/.rels"])]
@@ -131,7 +145,7 @@ def test_xlsm_without_vba_keeps_its_ribbon_part_and_relationship(tmp_path):
 
 def test_a_new_xlsm_is_declared_macro_enabled(tmp_path):
     out = tmp_path / "新表.xlsm"
-    write_owned_sheets(out, {"附件4": draw("新")})
+    write_owned_sheets(out, {"附件4": draw("新")}, kind="consolidate")
     types = {o.get("PartName"): o.get("ContentType")
              for o in ET.fromstring(_zip_parts(out)["[Content_Types].xml"]).iter(f"{CT}Override")}
     assert types["/xl/workbook.xml"] == XLSM_MAIN
@@ -159,6 +173,6 @@ def test_macro_master_keeps_vba_ribbon_and_code_names(tmp_path, unit_folder):
     assert wb.sheetnames == ["说明", "附件4", "任务", "重复人员", "汇总记录"]
     assert wb["附件4"].sheet_properties.codeName == code_before.decode()
     parser = oletools.VBA_Parser(str(out))
-    modules_before = {n for *_, n, _ in oletools.VBA_Parser(str(tmp_path / "总表.bak.xlsm")).extract_macros()}
+    modules_before = {n for *_, n, _ in oletools.VBA_Parser(str(guard.backups(out)[-1])).extract_macros()}
     modules_after = {n for *_, n, _ in parser.extract_macros()}
     assert modules_before <= modules_after  # every module kept; new sheets got their own

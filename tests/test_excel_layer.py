@@ -202,7 +202,7 @@ def test_make_notices_writes_the_notices_folder(tmp_path):
                    notices_dir=str(out))
     alert = _run(book, "make_notices")
     assert alert["mode"] == "info", alert
-    written = [p for p in out.rglob("*") if p.is_file()]
+    written = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]  # not the guard's manifest
     assert written and f"已生成 {len(written)} 个文件" in alert["prompt"]
 
 

@@ -26,7 +26,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
     "core": ("coverage_xl.read", "coverage_xl.idcard", "coverage_xl.values", "coverage_xl.mask",
              "coverage_xl.findings", "coverage_xl.rules", "coverage_xl.validate", "coverage_xl.survey",
              "coverage_xl.tables", "coverage_xl.precheck", "coverage_xl.consolidate", "coverage_xl.exports", "coverage_xl.dispatch",
-             "coverage_xl.progress", "coverage_xl.history", "coverage_xl.estimate", "coverage_xl.atomic", "coverage_xl.ownership", "coverage_xl.villages",
+             "coverage_xl.progress", "coverage_xl.history", "coverage_xl.estimate", "coverage_xl.guard", "coverage_xl.ownership", "coverage_xl.villages",
              "coverage_xl.ledger", "coverage_xl.doctor"),
     "writers": ("coverage_xl.sheets", "coverage_xl.xlsm", "coverage_xl.report", "coverage_xl.notices.render",
                 "coverage_xl.notices.sms", "coverage_xl.notices.context", "coverage_xl.notices.make_templates"),

@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from oletools.olevba import VBA_Parser
 
+from coverage_xl import guard
 from coverage_xl.errors import CoverageError, InputError
 from coverage_xl.xlsm import build_macro_workbook, save_preserving
 from coverage_xl.xlsm.ovba import build_vba_project, document_module, read_vba_project, standard_module
@@ -152,7 +153,7 @@ def test_save_preserving_in_place_keeps_a_backup_and_twice_still_works(tmp_path,
         wb = openpyxl.load_workbook(path, keep_vba=True)
         wb.create_sheet(title)
         save_preserving(wb, path, source=path)
-    assert (tmp_path / "master.bak.xlsm").exists()
+    assert len(guard.backups(path)) == 2
     info = inspect_xlsm(path)
     assert info["sheets"] == ["Sheet1", "Sheet2", "Sheet3", "Sheet4", "Sheet5"]
     assert _code_modules(info) == _code_modules(inspect_xlsm(master))

@@ -11,7 +11,9 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
+from coverage_xl import guard
 from coverage_xl.errors import CoverageError
 
 console = Console(highlight=False)
@@ -50,19 +52,28 @@ def counting_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="各单位交回的跟进名单（文件或文件夹，可重复），读取其中“是否签订意愿书”列。")(func)
 
 
+def interrupted_message(written: list) -> str:
+    """What Ctrl-C left behind: only what the guard really replaced is named (each write is atomic)."""
+    if not written:
+        return "已中断：输出文件未改动。"
+    names = "、".join(escape(str(p)) for p in written[:5]) + (f" 等 {len(written)} 个" if len(written) > 5 else "")
+    return f"已中断：已写完的输出为 {names}（旧版本在 coverage-xl备份 文件夹中）；其余输出文件未改动。"
+
+
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     """Turn library errors into a Chinese message and the documented exit code, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except CoverageError as exc:
-            err_console.print(f"[bold red]错误：[/]{exc}")
-            sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            err_console.print("已中断：输出文件未改动（写入是原子的）。")
-            sys.exit(130)
+        with guard.session() as run:
+            try:
+                return func(*args, **kwargs)
+            except CoverageError as exc:
+                err_console.print(f"[bold red]错误：[/]{escape(str(exc))}", soft_wrap=True)
+                sys.exit(exc.exit_code)
+            except KeyboardInterrupt:
+                err_console.print(interrupted_message(run.written), soft_wrap=True)
+                sys.exit(130)
 
     return wrapper
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from coverage_xl.atomic import write_text_atomic
+from coverage_xl import guard
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.consolidate import Annex4Result, consolidate
 from coverage_xl.jobs.consolidate import write_workbook
@@ -28,9 +28,9 @@ def default_output(as_of: dt.date) -> Path:
 @click.command("consolidate")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="输出工作簿（.xlsx 或 .xlsm）。已存在时只替换“附件4”“重复人员”“汇总记录”三张表，"
-                   "其余工作表、名称、宏和功能区保留；旧版本另存为 .bak。其“重复人员”表“归属单位”列已填的，"
-                   "此人只计入该单位。默认 附件4_摸底统计表_日期.xlsx。")
+              help="输出工作簿（.xlsx 或 .xlsm）。已存在时（须是本工具生成的总表或汇总表）只替换“附件4”“重复人员”"
+                   "“汇总记录”三张表，其余工作表、名称、宏和功能区保留；旧版本存入旁边的 coverage-xl备份 文件夹。"
+                   "其“重复人员”表“归属单位”列已填的，此人只计入该单位。默认 附件4_摸底统计表_日期.xlsx。")
 @as_of_option
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另存机器可读的汇总结果（各单位计数、问题数、重复人员、未计入原因）。")
@@ -50,6 +50,10 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
     out = out or default_output(as_of)
     if out.suffix.lower() not in (".xlsx", ".xlsm"):
         raise click.UsageError(f"输出文件“{out}”的扩展名必须是 .xlsx 或 .xlsm。")
+    guard.declare_inputs(paths)
+    guard.claim(out, kind="consolidate", update=True)
+    if json_path is not None:
+        guard.claim(json_path, kind="consolidate")
     files = input_files(paths, out)
     with Progress(TextColumn("[bold]读取并校验"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=not console.is_terminal) as progress:
@@ -93,7 +97,8 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
     if json_path is not None:
         data = result.as_dict(masked=not unmasked)
         data["output"] = str(out)
-        write_text_atomic(json_path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        guard.write_text(json_path, json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n",
+                         kind="consolidate")
         console.print(f"已写入：{escape(str(json_path))}")
     if result.complete:
         console.print("[green]全部单位均已计入。[/]")

@@ -78,17 +78,15 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
     """
     import datetime as dt
 
+    from coverage_xl import guard
     from coverage_xl.counting import load_counting
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.jobs.dispatch import employee_ids, write_dispatch
     from coverage_xl.ownership import read_owner_choices
-    from coverage_xl.sheets.output import check_not_input
 
     as_of = as_of or dt.date.today()
-    inputs = [*registrations, *payments]
-    if survey.is_file():
-        inputs.append(survey)
-    check_not_input(out, inputs)
+    guard.declare_inputs(survey, registrations, payments, milestones, statuses, signed)
+    guard.claim(out, kind="dispatch", update=True)
     employees, compare_notes = employee_ids(compare, as_of)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:

@@ -77,6 +77,7 @@ def update(lists: tuple[Path, ...], survey: Path | None, registrations: tuple[Pa
     """
     import datetime as dt
 
+    from coverage_xl import guard
     from coverage_xl.findings import Report
     from coverage_xl.jobs.ledger import write_json_summary
     from coverage_xl.ledger import update_ledger
@@ -86,6 +87,9 @@ def update(lists: tuple[Path, ...], survey: Path | None, registrations: tuple[Pa
 
     as_of = as_of or dt.date.today()
     path = _ledger_path(ledger, master)
+    guard.declare_inputs(lists, survey, registrations, payments, followups, statuses)
+    if json_out is not None:
+        guard.claim(json_out, kind="ledger")
     book = load_statuses(statuses)
     with console.status("正在更新台账……"):
         result = update_ledger(path, lists=lists, survey=survey, registrations=registrations, payments=payments,
@@ -153,9 +157,11 @@ def export(out_dir: Path, ledger: Path | None, master: Path | None, start, end, 
 
     退出码：0 正常；2 无法导出（如台账不存在）。
     """
+    from coverage_xl import guard
     from coverage_xl.jobs.ledger import export_ledger, write_ledger_summary_sheet
 
     path = _ledger_path(ledger, master)
+    guard.declare_inputs(path, assisted, statuses)
     if to_master and master is None:
         raise click.UsageError("--to-master 需要同时给出 --master 总表路径。")
     result = export_ledger(path, out_dir, start=start, end=end, unmasked=unmasked, assisted=assisted, months=months,

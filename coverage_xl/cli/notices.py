@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from coverage_xl import guard
 from coverage_xl.cli.common import as_of_option, console, counting_options, handle_errors, parse_date
 from coverage_xl.counting import load_counting
 from coverage_xl.notices.documents import KIND_LABELS, KINDS, render_notices
@@ -73,6 +74,7 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
     if out is None:
         raise click.UsageError("请用 -o 指定输出文件夹。")
     as_of = as_of or dt.date.today()
+    guard.declare_inputs(survey, registrations, payments, templates, milestones, signed)
     with Progress(TextColumn("[bold]生成通报"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=not console.is_terminal) as bar:
         task = bar.add_task("", total=1)

@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
+from coverage_xl import guard
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.errors import InputError
 from coverage_xl.mask import mask_id
@@ -61,6 +62,7 @@ def command(list_path: Path | None, compare: tuple[str, ...], config_path: Path 
     wanted = [u.strip() for arg in units for u in arg.replace("，", ",").split(",") if u.strip()] or config.get("units")
     use_city = city_code if city_code is not None else bool(config.get("city_code", False))
     as_of = as_of or dt.date.today()
+    guard.declare_inputs(list_path, [s.path for s in sources], config_path)
     with console.status("正在生成预填表…") as status:
         result = prefill(list_path, sources, units=wanted, out_dir=out_dir, as_of=as_of, city_code=use_city,
                          progress=lambda m: status.update(escape(m)), priority=priority or config.get("priority"))

@@ -6,11 +6,23 @@ import sys
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
+from coverage_xl import guard
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.findings import Report
 from coverage_xl.report import annotate, annotated_name, text_summary
 from coverage_xl.validate import spreadsheet_files, validate_file
+
+
+def annotation_target(source: Path, annotate_to: Path, *, several: bool) -> Path:
+    """Where the annotated copy of ``source`` goes: ``annotate_to`` itself for one file, else
+    ``annotate_to/<name>_校验标注.xlsx``."""
+    if several or annotate_to.is_dir():
+        return annotate_to / annotated_name(source)
+    if annotate_to.suffix.lower() not in (".xlsx", ".xlsm"):
+        return annotate_to.with_suffix(".xlsx")
+    return annotate_to
 
 
 @click.command("validate")
@@ -32,22 +44,18 @@ def command(paths: tuple[Path, ...], as_of, fmt: str, annotate_to: Path | None, 
     files: list[Path] = []
     for p in paths:
         files.extend(spreadsheet_files(p) if p.is_dir() else [p])
+    guard.declare_inputs(paths, files)
+    targets = {f: annotation_target(f, annotate_to, several=len(files) > 1) for f in files} if annotate_to else {}
+    for target in targets.values():  # refuse before any work: never an input, never another's file
+        guard.claim(target, kind="annotate")
     checked = [validate_file(p, as_of) for p in files]
     report = Report([c.report for c in checked])
-    if annotate_to is not None:
-        for c in checked:
-            if not c.report.readable or c.survey is None:
-                continue
-            target = annotate_to
-            if len(checked) > 1 or annotate_to.is_dir():
-                target = annotate_to / annotated_name(c.report.path)
-            elif target.suffix.lower() not in (".xlsx", ".xlsm"):
-                target = target.with_suffix(".xlsx")
-            if target.resolve() == c.report.path.resolve():
-                raise click.UsageError("--annotate 不能指向被校验的原文件本身，请另起文件名。")
-            annotate(c.report.path, c.report, target)
-            if fmt == "text":
-                console.print(f"已生成标注副本：{target}")
+    for f, c in zip(files, checked, strict=True):
+        if f not in targets or not c.report.readable or c.survey is None:
+            continue
+        annotate(c.report.path, c.report, targets[f])
+        if fmt == "text":
+            console.print(f"已生成标注副本：{escape(str(targets[f]))}")
     if fmt == "json":
         click.echo(report.to_json(masked=not unmasked))
     else:

@@ -21,4 +21,4 @@ def write_workbook(result: Annex4Result, out_path: str | Path, *, inputs_label: 
         DUPLICATES_SHEET: lambda ws: write_duplicates(ws, result) and None,
         RUNLOG_SHEET: lambda ws: write_runlog(ws, result, inputs=inputs_label, output=out) and None,
     }
-    return write_owned_sheets(out, builders, inputs=[f.path for f in result.batch.files])
+    return write_owned_sheets(out, builders, kind="consolidate", inputs=[f.path for f in result.batch.files])

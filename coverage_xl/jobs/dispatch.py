@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from coverage_xl import guard
 from coverage_xl.dispatch import DispatchResult
 from coverage_xl.history import history_rows, merge_history, read_history
 from coverage_xl.layout import (
@@ -35,7 +36,9 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
                    unit_text: str | None = None) -> Path:
     """Write 附件5, 进度 and 调度历史 into ``out_path`` (usually the master workbook), keeping every
     other sheet. The history is read from the existing file first; this run's date replaces any rows
-    of the same date. The output may not be one of the input files (InputError)."""
+    of the same date. The output goes through the output guard (never an input, only a workbook this
+    tool made) and is locked from reading the history to writing it back, so concurrent runs cannot
+    drop each other's snapshot."""
     out_path = Path(out_path)
     dup = result.duplicate_insurance()
     dup = dup.assign(status_label=dup.get("drawing", pd.Series(dtype=object)).map({True: "领取待遇", False: "已登记"}),
@@ -55,7 +58,22 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
             DUPLICATE_INSURANCE_COLUMNS, dup.to_dict("records"), sheet=DUPLICATE_INSURANCE_SHEET),
     }
     inputs = [f.path for f in result.batch.files] + [f.path for f in result.exports]
-    write_owned_sheets(out_path, builders, inputs=inputs)
+    guard.may_write(out_path, kind="dispatch", update=True, inputs=inputs)
+    with guard.locked(out_path):
+        history = merge_history(read_history(out_path), history_rows(result))
+        builders = {
+            ANNEX5.sheet_name: lambda ws: write_annex5(ws, result.annex5, day=result.as_of, reporter=reporter,
+                                                       contact=contact, unit_text=unit_text,
+                                                       rate_note=result.counting.rate_note, dedup=result.dedup),
+            PROGRESS_SHEET: lambda ws: write_progress(ws, result.progress, as_of=result.as_of,
+                                                      milestones=result.milestones),
+            HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
+            DUPLICATE_INSURANCE_SHEET: lambda ws: write_people_list(
+                ws, "沅江市重复参保人员名单", f"截至{chinese_date(result.as_of)}，摸底为已参加职工养老保险（附件3第8–10列）、"
+                f"同时已进行城乡居保参保登记（参保状态未终止）的人员，共{len(dup)}人，请核实后办理清理。",
+                DUPLICATE_INSURANCE_COLUMNS, dup.to_dict("records"), sheet=DUPLICATE_INSURANCE_SHEET),
+        }
+        write_owned_sheets(out_path, builders, kind="dispatch", inputs=inputs)
     return out_path
 
 

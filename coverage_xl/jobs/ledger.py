@@ -23,7 +23,7 @@ from typing import Any
 import pandas as pd
 from openpyxl import Workbook
 
-from coverage_xl.atomic import atomic_path, write_text_atomic
+from coverage_xl import guard
 from coverage_xl.errors import InputError
 from coverage_xl.layout import LEDGER_SUMMARY_SHEET
 from coverage_xl.ledger import query as q
@@ -45,7 +45,7 @@ LIST_PERSON: tuple[sl.Column, ...] = (
 
 def write_json_summary(summary: dict[str, Any], path: str | Path) -> Path:
     """The ``--json`` summary (issue 14 shape), written atomically."""
-    return write_text_atomic(Path(path), json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+    return guard.write_text(Path(path), json.dumps(summary, ensure_ascii=False, indent=2) + "\n", kind="ledger")
 
 
 @dataclass
@@ -70,8 +70,7 @@ def _save(folder: Path, name: str, draw: Callable[[Workbook], int], result: Expo
     wb.remove(wb.active)
     n = draw(wb)
     path = folder / name
-    with atomic_path(path) as tmp:
-        save_workbook(wb, tmp)
+    guard.write_file(path, lambda p: save_workbook(wb, p), kind="ledger")
     result.written.append(path)
     result.counts[name] = n
 
@@ -201,5 +200,5 @@ def write_ledger_summary_sheet(ledger: str | Path, master: str | Path, *, status
     table = q.summary_table(view, units)
     write_owned_sheets(Path(master), {
         LEDGER_SUMMARY_SHEET: lambda ws: sl.write_summary(ws, table.to_dict("records"), book, view.as_of)},
-        inputs=[Path(ledger)])
+        kind="ledger", inputs=[Path(ledger)])
     return Path(master)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pandas as pd
 
-from coverage_xl.atomic import write_atomic
+from coverage_xl import guard
 from coverage_xl.errors import InputError
 from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
@@ -210,8 +210,8 @@ def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> list[P
     for unit, grp in cx.by_unit(cx.not_registered(people)):
         wb = openpyxl.Workbook()
         _reasons_sheet(wb, unit, grp, as_of)
-        out.append(write_atomic(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
-                                lambda p, wb=wb: save_workbook(wb, p), backup=False))
+        out.append(guard.write_file(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
+                                    lambda p, wb=wb: save_workbook(wb, p), kind="notices"))
     return out
 
 
@@ -247,7 +247,7 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     that understates the pension without a visible warning; ``allow_incomplete`` writes them anyway,
     with the warning on each page."""
     from coverage_xl.dispatch import run_dispatch
-    from coverage_xl.estimate import Params, incomplete_message, load_params
+    from coverage_xl.estimate import Params, load_params
 
     wanted = _kinds(kinds)
     as_of = as_of or dt.date.today()
@@ -276,6 +276,23 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     if dispatch.summary.missing_units:
         run.warnings.append("未报送摸底表的单位：" + "、".join(dispatch.summary.missing_units) + "（各项人数按0计）。")
     people = dispatch.people
+    total = len(wanted)
+    with guard.output_folder(out, kind="notices") as staging:  # the whole set, or nothing
+        _write_kinds(run, wanted, dispatch, people, staging, templates=templates, deadline=deadline, tier=tier,
+                     months=months, progress=progress, params=params, allow_incomplete=allow_incomplete)
+    run.written = {k: [out / p.relative_to(staging) for p in paths] for k, paths in run.written.items()}
+    if progress:
+        progress("完成", total, total)
+    return run
+
+
+def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.DataFrame, out: Path, *,
+                 templates: str | Path | None, deadline: dt.date | None, tier: int | None, months: int,
+                 progress: Progress | None, params: Any, allow_incomplete: bool) -> None:
+    """Write every kind asked for into ``out`` (the staging folder of the run)."""
+    from coverage_xl.estimate import incomplete_message
+
+    as_of = run.as_of
     total = len(wanted)
     for n, kind in enumerate(wanted, start=1):
         if progress:
@@ -311,6 +328,3 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
                              + (f"，{lst.no_mobile}人没有手机号未列入" if lst.no_mobile else "")
                              + (f"，{lst.duplicates}条重复（同一身份证号）已合并" if lst.duplicates else "") + "。")
         run.written[kind] = paths
-    if progress:
-        progress("完成", total, total)
-    return run

@@ -125,7 +125,7 @@ def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Pat
     from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
 
-    from coverage_xl.atomic import atomic_path
+    from coverage_xl import guard
 
     template = Path(template)
     try:
@@ -138,7 +138,7 @@ def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Pat
     except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:  # e.g. {{ 1 + "a" }}
         raise template_error(exc, template.name) from exc
     keep_table_rows_whole(doc.docx)
-    with atomic_path(out, backup=False) as tmp:
+    with guard.output(out, kind="notices") as tmp:
         doc.save(str(tmp))
     return Path(out)
 

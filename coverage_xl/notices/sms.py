@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas as pd
 
-from coverage_xl.atomic import write_bytes_atomic
+from coverage_xl import guard
 from coverage_xl.notices.context import birthday, chinese_date, registered_unpaid, turning_60
 from coverage_xl.notices.render import render_text
 
@@ -145,4 +145,4 @@ def sms_csv_bytes(rows: list[SmsRow]) -> bytes:
 
 def write_sms_csv(rows: list[SmsRow], path: str | Path) -> Path:
     """Write the send list atomically (a CSV open in Excel is reported, not half-written)."""
-    return write_bytes_atomic(path, sms_csv_bytes(rows))
+    return guard.write_bytes(path, sms_csv_bytes(rows), kind="notices")

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
-from coverage_xl import idcard
+from coverage_xl import guard, idcard
 from coverage_xl.errors import InputError
 from coverage_xl.layout import (
     header_key,
@@ -60,6 +60,8 @@ def prefill(list_path: str | Path, compare: Sequence[CompareSource] = (), units:
                 raise InputError(f"无法识别单位“{u}”。请写单位名称，如 草尾镇、琼湖街道、漉湖芦苇场。")
             wanted.add(found.name)
     say = progress or (lambda _m: None)
+    guard.declare_inputs(list_path, [s.path for s in compare])
+    guard.check_folder(out_dir, ["prefill"], command="prefill")  # never over town-edited workbooks
 
     say("读取省名单")
     people = read_list(list_path, all_units, as_of)

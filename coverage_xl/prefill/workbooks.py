@@ -8,7 +8,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from coverage_xl.atomic import write_atomic, write_text_atomic
+from coverage_xl import guard
 from coverage_xl.layout import (
     ANNEX3,
     IN_SCOPE,
@@ -40,7 +40,7 @@ def _first_data_row(ws) -> int:
 
 
 def save_book(wb, path: Path) -> Path:
-    return write_atomic(path, lambda p: save_workbook(wb, p), backup=False)
+    return guard.write_file(path, lambda p: save_workbook(wb, p), kind="prefill")
 
 
 def sort_key(p: Person) -> tuple:
@@ -114,5 +114,5 @@ def write_summary(result: PrefillResult, out_dir: Path, day: dt.date) -> list[Pa
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(header)
     w.writerows(rows)
-    written.append(write_text_atomic(out_dir / SUMMARY_CSV, buf.getvalue(), encoding="utf-8-sig"))
+    written.append(guard.write_text(out_dir / SUMMARY_CSV, buf.getvalue(), kind="prefill", encoding="utf-8-sig"))
     return written

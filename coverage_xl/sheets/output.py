@@ -15,9 +15,9 @@ temporary workbook and copy its sheets into the open book (:func:`coverage_xl.ex
   :func:`coverage_xl.xlsm.preserve.save_preserving` re-assembles both from the existing file when it
   has a VBA project; otherwise (no VBA project, or a new .xlsm) :func:`restore_package_parts` here
   puts back the ribbon parts and declares the main part macro-enabled;
-* writes to a temporary file and renames it over the output, keeping the previous version as
-  ``name.bak.ext`` (:mod:`coverage_xl.atomic`);
-* refuses to write to any of the job's input files.
+* writes through the output guard (:mod:`coverage_xl.guard`): never one of the job's inputs, only
+  into a workbook this tool made (the master, an earlier consolidate/dispatch output), under the
+  master's lock, with a rotating backup and an atomic rename.
 
 What openpyxl itself cannot round-trip (charts' exotic extensions, slicers, form-control shapes
 without VBA) is outside this function's reach; the master workbook keeps none of those.
@@ -26,7 +26,6 @@ without VBA) is outside this function's reach; the master workbook keeps none of
 from __future__ import annotations
 
 import io
-import os
 import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ from xml.etree import ElementTree as ET
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coverage_xl.atomic import atomic_path
+from coverage_xl import guard
 from coverage_xl.errors import InputError, OutputError
 from coverage_xl.sheets.frame import save_workbook
 
@@ -53,37 +52,28 @@ UI_REL_TYPES = (
 Builder = Callable[[Worksheet], None]
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        if a.exists() and b.exists():
-            return os.path.samefile(a, b)
-    except OSError:
-        pass
-    return a.resolve() == b.resolve()
-
-
-def check_not_input(out_path: str | Path, inputs: Iterable[str | Path]) -> None:
-    """Raise :class:`InputError` when the output is one of the inputs (inputs are never written)."""
-    out = Path(out_path)
-    for p in inputs:
-        if _same_file(out, Path(p)):
-            raise InputError(f"输出文件“{out}”是被汇总的单位文件之一，不能覆盖原始报送文件，请另选输出文件名。")
-
-
-def write_owned_sheets(out_path: str | Path, builders: Mapping[str, Builder], *,
-                       order: Sequence[str] | None = None, inputs: Iterable[str | Path] = (),
-                       backup: bool = True) -> Path:
+def write_owned_sheets(out_path: str | Path, builders: Mapping[str, Builder], *, kind: str,
+                       order: Sequence[str] | None = None, inputs: Iterable[str | Path] = ()) -> Path:
     """Create or update ``out_path`` so that the sheets named in ``builders`` are freshly drawn.
 
     ``builders`` maps a sheet name to a function that draws that (empty) sheet. Sheets that already
     exist are replaced at the same position; new ones are appended in ``order`` (default: the
-    mapping's order) — in a new workbook they are the only sheets. Returns ``out_path``.
+    mapping's order) — in a new workbook they are the only sheets. ``kind`` is the job writing
+    (``consolidate``, ``dispatch``). Returns ``out_path``.
     """
     out = Path(out_path)
     suffix = out.suffix.lower()
     if suffix not in WRITABLE_SUFFIXES:
         raise InputError(f"输出文件“{out.name}”的扩展名必须是 .xlsx 或 .xlsm。")
-    check_not_input(out, inputs)
+    inputs = list(inputs)
+    guard.may_write(out, kind=kind, update=True, inputs=inputs)
+    with guard.locked(out):
+        return _write_locked(out, builders, kind=kind, order=order, inputs=inputs)
+
+
+def _write_locked(out: Path, builders: Mapping[str, Builder], *, kind: str, order: Sequence[str] | None,
+                  inputs: list[str | Path]) -> Path:
+    suffix = out.suffix.lower()
     names = list(order) if order is not None else list(builders)
     missing = [n for n in builders if n not in names]
     names += missing
@@ -101,15 +91,15 @@ def write_owned_sheets(out_path: str | Path, builders: Mapping[str, Builder], *,
         raise InputError("没有要写入的工作表。")
     if not existed:
         wb.active = 0
-    if macro and existed and backup:
+    if macro and existed:
         preserve = _package_saver()
         if preserve is not None:
             try:
-                preserve(wb, out, source=out)  # atomic, keeps a .bak, rebuilds VBA document modules
+                preserve(wb, out, source=out, kind=kind)  # through the guard; rebuilds VBA document modules
                 return out
             except InputError:
                 pass  # no VBA project in the existing file: nothing to rebuild, use the fallback below
-    with atomic_path(out, backup=backup) as tmp:
+    with guard.output(out, kind=kind, update=True, inputs=inputs) as tmp:
         _save(wb, tmp, source=out if existed else None, macro=macro)
     return out
 

@@ -18,14 +18,14 @@ from coverage_xl.xlsm.ribbon import ADDIN_RIBBON, MASTER_RIBBON, Ribbon, load_ri
 from coverage_xl.xlsm.vba_sources import project_modules
 
 
-def build_macro_workbook(xlsx: str | Path | bytes, out_path: str | Path) -> Path:
-    """Turn an openpyxl-written workbook into the macro-enabled master at ``out_path`` (atomic write).
+def build_macro_workbook(xlsx: str | Path | bytes, out_path: str | Path, *, update: bool = False) -> Path:
+    """Turn an openpyxl-written workbook into the macro-enabled master at ``out_path`` (through the output guard; ``update`` when it replaces a master whose content was carried over).
 
     Worksheets get code names Sheet1, Sheet2, ... in tab order, each with its document module; the
     project also holds xlwings' module and Dictionary class from the installed xlwings (a
     CoverageError in Chinese if it is missing) and the callback module from ``templates/vba``.
     """
-    return _build(xlsx, out_path, MASTER_RIBBON, CT_MACRO_MAIN)
+    return _build(xlsx, out_path, MASTER_RIBBON, CT_MACRO_MAIN, kind="master", update=update)
 
 
 def record_xlwings_version(wb) -> str:
@@ -43,12 +43,13 @@ def record_xlwings_version(wb) -> str:
 
 def build_addin_package(xlsx: str | Path | bytes, out_path: str | Path) -> Path:
     """The same, as an Excel add-in (.xlam content type) with the add-in's ribbon and callbacks."""
-    return _build(xlsx, out_path, ADDIN_RIBBON, CT_ADDIN_MAIN)
+    return _build(xlsx, out_path, ADDIN_RIBBON, CT_ADDIN_MAIN, kind="addin")
 
 
-def _build(xlsx: str | Path | bytes, out_path: str | Path, spec: Ribbon, main_type: str) -> Path:
+def _build(xlsx: str | Path | bytes, out_path: str | Path, spec: Ribbon, main_type: str, *, kind: str,
+           update: bool = False) -> Path:
     raw = xlsx if isinstance(xlsx, bytes) else Path(xlsx).read_bytes()
     codes = [f"Sheet{i}" for i in range(1, len(worksheet_parts(read_package(raw))) + 1)]
     vba_bin = build_vba_project(project_modules(codes, spec=spec))
     return make_xlsm(raw, out_path, vba_bin, RibbonParts.from_xml(load_ribbon_xml(spec)), sheet_code_names=codes,
-                     main_type=main_type)
+                     main_type=main_type, kind=kind, update=update)

@@ -27,7 +27,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import quoteattr
 
-from coverage_xl.atomic import write_bytes_atomic
+from coverage_xl import guard
 from coverage_xl.errors import InputError
 
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -265,8 +265,11 @@ def make_xlsm(
     sheet_code_names: list[str] | None = None,
     workbook_code_name: str = "ThisWorkbook",
     main_type: str = CT_MACRO_MAIN,
+    kind: str = "master",
+    update: bool = False,
 ) -> Path:
-    """Write ``out_path`` (atomically, previous version kept as ``.bak``) as a macro-enabled workbook.
+    """Write ``out_path`` through the output guard as a macro-enabled workbook (``update``: it replaces
+    an existing master whose content has been carried over, see :func:`coverage_xl.master.build_master`).
 
     ``sheet_code_names`` default to Sheet1, Sheet2, ... in tab order; they must match the document
     modules inside ``vba_bin``.
@@ -276,4 +279,4 @@ def make_xlsm(
         sheet_code_names = [f"Sheet{i}" for i in range(1, len(worksheet_parts(read_package(xlsx))) + 1)]
     data = assemble_xlsm(xlsx, vba_bin, ribbon, sheet_code_names=sheet_code_names, workbook_code_name=workbook_code_name,
                          main_type=main_type)
-    return write_bytes_atomic(out_path, data, backup=True)
+    return guard.write_bytes(out_path, data, kind=kind, update=update)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from coverage_xl.atomic import write_bytes_atomic
+from coverage_xl import guard
 from coverage_xl.errors import InputError
 from coverage_xl.sheets.frame import save_workbook
 from coverage_xl.xlsm.ovba import (
@@ -68,7 +68,8 @@ def assign_code_names(sheet_code_names: list[str | None], taken: set[str]) -> li
     return out
 
 
-def save_preserving(wb, target: str | Path, *, source: str | Path) -> Path:
+def save_preserving(wb, target: str | Path, *, source: str | Path, kind: str = "master",
+                    update: bool = True) -> Path:
     """Save openpyxl workbook ``wb`` to ``target`` keeping the ribbon and VBA project of ``source``.
 
     ``source`` is the macro-enabled master ``wb`` was loaded from (it may equal ``target``). The
@@ -107,4 +108,4 @@ def save_preserving(wb, target: str | Path, *, source: str | Path) -> Path:
     buf = io.BytesIO()
     save_workbook(wb, buf)
     data = assemble_xlsm(buf.getvalue(), vba_bin, ribbon, sheet_code_names=names, workbook_code_name=book_module.name)
-    return write_bytes_atomic(target, data, backup=True)
+    return guard.write_bytes(target, data, kind=kind, update=update)
