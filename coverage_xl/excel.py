@@ -413,7 +413,7 @@ def consolidate_units(book: Any) -> str:
 
     settings = read_settings(book)
     as_of = settings.as_of or dt.date.today()
-    paths = settings.survey_paths(output=Path(str(book.fullname)))
+    paths = settings.survey_paths()
     guard.declare_inputs(paths, settings.survey_dir)
     batch = load_batch(paths, as_of, units=settings.unit_list, owners=_owner_choices(book, settings),
                        progress=lambda p, n, total: _status(book, f"正在读取并校验（{n}/{total}）：{p.name}"))

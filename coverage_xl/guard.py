@@ -75,6 +75,15 @@ STALE_AFTER_SECONDS = 3600  # a temporary file this old belongs to a run that wa
 OOXML_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xlam", ".docx", ".docm")
 # Kinds whose workbook a job may *update* (replace its own sheets, keep the rest).
 UPDATABLE_KINDS = frozenset({"master", "consolidate", "dispatch"})
+# Kinds of files that go to the towns and come back filled in: read as submissions. Every other
+# output of ours (an annotated copy, the master, a follow-up list …) is never a unit's submission.
+SUBMISSION_KINDS = frozenset({"templates", "prefill"})
+# The command a clerk typed for each kind that is not a command name itself (for messages).
+KIND_COMMANDS = {"annotate": "validate --annotate", "lists": "dispatch --lists", "ledger": "ledger"}
+
+
+def command_of(kind: str) -> str:
+    return KIND_COMMANDS.get(kind, kind)
 
 CUSTOM_PART = "docProps/custom.xml"
 CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
@@ -395,7 +404,7 @@ def may_write(path: str | Path, *, kind: str, update: bool = False, inputs: Iter
     if own.kind == kind:
         raise OutputError(f"不能覆盖“{path}”：它是本工具以前生成的，但之后已被修改（可能已有人填写）。"
                           "为免丢失这些修改，不予覆盖。请先把它移走或改名，或另选输出位置。")
-    raise OutputError(f"不能覆盖“{path}”：这个文件不是 coverage-xl {kind} 生成的，为免覆盖他人的数据，不予写入。"
+    raise OutputError(f"不能覆盖“{path}”：这个文件不是 coverage-xl {command_of(kind)} 生成的，为免覆盖他人的数据，不予写入。"
                       "请另选输出文件名，或先把该文件移走。")
 
 
@@ -610,9 +619,10 @@ def output_folder(folder: str | Path, *, kind: str) -> Iterator[Path]:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def may_write_folder(folder: Path, *, kind: str) -> None:
+def may_write_folder(folder: str | Path, *, kind: str) -> None:
     """The folder form of :func:`may_write`: not an input, not inside an input folder, and holding only
     unchanged outputs of ``kind``."""
+    folder = _key(folder)
     run = current_run()
     for p in [*run.inputs, *run.folders]:
         if _inside(folder, p) or _inside(p, folder):
@@ -620,7 +630,7 @@ def may_write_folder(folder: Path, *, kind: str) -> None:
                               "请另选输出文件夹。")
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"不能写入“{folder}”：这是一个文件，请指定文件夹。")
-    check_folder(folder, [kind], command=kind)
+    check_folder(folder, [kind], command=command_of(kind))
 
 
 @contextlib.contextmanager

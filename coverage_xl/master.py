@@ -152,11 +152,12 @@ class Settings:
     def unit_list(self) -> tuple[Unit, ...]:
         return tuple(u.unit for u in self.units) or default_units()
 
-    def survey_paths(self, output: Path | None = None) -> list[Path]:
+    def survey_paths(self) -> list[Path]:
         """The files to consolidate: each unit's own file where given, plus the folder's other files
         (a folder file whose name contains the name of a unit that has its own file is left out, and
-        so is ``output``, the master, when it sits in the folder — as the CLI leaves out its output)."""
-        from coverage_xl.survey import input_files
+        so is every output of this tool that is not a submission — the master itself, when it sits in
+        the folder, annotated copies; see :func:`coverage_xl.survey.input_files`)."""
+        from coverage_xl.validate import input_files
 
         own = [u for u in self.units if u.file is not None]
         paths = [u.file for u in own if u.file is not None]
@@ -167,7 +168,7 @@ class Settings:
             if not self.survey_dir.is_dir():
                 raise InputError(f"“单位设置”中的摸底表文件夹不存在：{self.survey_dir}")
             taken = {p.resolve() for p in paths}
-            for p in input_files([self.survey_dir], output):
+            for p in input_files([self.survey_dir]):
                 if p.resolve() in taken or any(u.unit.name in p.stem for u in own):
                     continue
                 paths.append(p)

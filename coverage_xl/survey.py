@@ -25,7 +25,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from coverage_xl import guard
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
@@ -252,24 +251,6 @@ def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
                 yield _check_alone(path, as_of, ctx)
 
 
-def _is_previous_output(path: Path) -> bool:
-    """The master or an earlier consolidate/dispatch output (by the output guard's marker), not a
-    unit's submission."""
-    return path.is_file() and guard.ownership(path).kind in guard.UPDATABLE_KINDS
-
-
-def input_files(paths: Iterable[Path], out: Path | None) -> list[Path]:
-    """Every spreadsheet named, or inside a named folder. The output is left out only when it is the
-    master or an earlier output of this job found in a folder (the Excel button, whose output is the
-    master itself, may sit among the submissions); a unit's submission stays an input, so that
-    writing over it is refused. The CLI and the Excel button both find their inputs here."""
-    skip = {out.resolve()} if out is not None and _is_previous_output(out) else set()
-    files: list[Path] = []
-    for p in paths:
-        for f in spreadsheet_files(p) if p.is_dir() else [p]:
-            if (p.is_file() or f.resolve() not in skip) and f not in files:
-                files.append(f)
-    return files
 
 
 def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None = None, *,

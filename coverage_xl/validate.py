@@ -11,10 +11,12 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from coverage_xl import guard
 from coverage_xl.errors import HeaderNotFoundError, UnreadableError
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.read import SurveySheet, read_survey
@@ -149,3 +151,24 @@ def spreadsheet_files(folder: str | Path) -> list[Path]:
         if p.is_file() and p.suffix.lower() in SPREADSHEET_SUFFIXES
         and not p.name.startswith(("~$", ".", "~"))
     )
+
+
+def _not_a_submission(path: Path) -> bool:
+    """A file this tool wrote that never comes back from a town (an annotated copy, the master, a
+    follow-up list …): found in a folder of submissions, it is not one of them."""
+    kind = guard.ownership(path).kind
+    return kind is not None and kind not in guard.SUBMISSION_KINDS
+
+
+def input_files(paths: Iterable[Path]) -> list[Path]:
+    """Every spreadsheet named, or inside a named folder. In a folder, files this tool wrote that are
+    not submissions (an annotated ``_校验标注`` copy, the master the Excel button writes into, an
+    earlier output) are left out — counted, they would make a unit's submission a duplicate; a file
+    named on its own is always read, so that writing over it is refused. The CLI and the Excel button
+    both find their inputs here."""
+    files: list[Path] = []
+    for p in paths:
+        for f in spreadsheet_files(p) if p.is_dir() else [p]:
+            if (p.is_file() or not _not_a_submission(f)) and f not in files:
+                files.append(f)
+    return files

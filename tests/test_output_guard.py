@@ -265,3 +265,19 @@ def test_csv_and_json_outputs_are_listed_in_the_folders_manifest(tmp_path):
     out.write_text("a,b\nc,d\n", encoding="utf-8")
     assert guard.ownership(out) == guard.Ownership("notices", False)
     assert guard.ownership(tmp_path / "x.csv") == guard.Ownership(None, False)
+
+
+def test_an_annotated_copy_beside_the_submissions_is_not_counted_as_a_second_file(unit_folder_copy, tmp_path):
+    folder = unit_folder_copy.path
+    clean = cli("consolidate", folder, "-o", tmp_path / "a.xlsx", "--as-of", AS_OF)
+    src = next(p for p in folder.iterdir() if p.name.startswith("草尾镇"))
+    copy = folder / f"{src.stem}_校验标注.xlsx"  # next to the file: the run read the file, not the folder
+    assert cli("validate", src, "--as-of", AS_OF, "--annotate", copy).code in (0, 1)
+    assert copy.exists()
+    again = cli("consolidate", folder, "-o", tmp_path / "b.xlsx", "--as-of", AS_OF)
+    assert again.code == clean.code
+    assert not said(again, "草尾镇：") or said(clean, "草尾镇：")  # no "two files for one unit" remark
+    annex4 = openpyxl.load_workbook(tmp_path / "b.xlsx")["附件4"]
+    before = openpyxl.load_workbook(tmp_path / "a.xlsx")["附件4"]
+    assert [[c.value for c in r] for r in annex4.iter_rows(min_row=5)] == \
+        [[c.value for c in r] for r in before.iter_rows(min_row=5)]

@@ -18,7 +18,8 @@ from coverage_xl.consolidate import Annex4Result, consolidate
 from coverage_xl.jobs.consolidate import write_workbook
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.ownership import read_owner_choices
-from coverage_xl.survey import input_files, load_batch
+from coverage_xl.survey import load_batch
+from coverage_xl.validate import input_files
 
 
 def default_output(as_of: dt.date) -> Path:
@@ -54,7 +55,7 @@ def command(paths: tuple[Path, ...], out: Path | None, as_of: dt.date | None, js
     guard.claim(out, kind="consolidate", update=True)
     if json_path is not None:
         guard.claim(json_path, kind="consolidate")
-    files = input_files(paths, out)
+    files = input_files(paths)
     with Progress(TextColumn("[bold]读取并校验"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=not console.is_terminal) as progress:
         task = progress.add_task("", total=max(len(files), 1))

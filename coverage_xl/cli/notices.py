@@ -75,6 +75,7 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
         raise click.UsageError("请用 -o 指定输出文件夹。")
     as_of = as_of or dt.date.today()
     guard.declare_inputs(survey, registrations, payments, templates, milestones, signed)
+    guard.may_write_folder(out, kind="notices")  # before the dispatch: a folder we may not replace fails fast
     with Progress(TextColumn("[bold]生成通报"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                   TimeElapsedColumn(), console=console, transient=not console.is_terminal) as bar:
         task = bar.add_task("", total=1)

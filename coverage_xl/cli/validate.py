@@ -12,7 +12,7 @@ from coverage_xl import guard
 from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.findings import Report
 from coverage_xl.report import annotate, annotated_name, text_summary
-from coverage_xl.validate import spreadsheet_files, validate_file
+from coverage_xl.validate import input_files, validate_file
 
 
 def annotation_target(source: Path, annotate_to: Path, *, several: bool) -> Path:
@@ -41,9 +41,7 @@ def command(paths: tuple[Path, ...], as_of, fmt: str, annotate_to: Path | None, 
 
     退出码：0 无错误；1 有错误；2 有文件无法读取。
     """
-    files: list[Path] = []
-    for p in paths:
-        files.extend(spreadsheet_files(p) if p.is_dir() else [p])
+    files = input_files(paths)
     guard.declare_inputs(paths, files)
     targets = {f: annotation_target(f, annotate_to, several=len(files) > 1) for f in files} if annotate_to else {}
     for target in targets.values():  # refuse before any work: never an input, never another's file
