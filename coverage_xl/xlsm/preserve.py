@@ -11,7 +11,7 @@ saves with openpyxl to memory and re-assembles the package from the *source* mas
   records and the code page as they were, and one document module per worksheet now present — the
   source's module for a sheet that kept its code name, a fresh empty one (``SheetN``, the first free
   number) for a new sheet or a copy that duplicated a code name; modules of deleted sheets go;
-* ``codeName`` attributes are set to match; the result is written atomically with a ``.bak``.
+* ``codeName`` attributes are set to match; the result goes through the output guard (atomic, rotating backups).
 """
 
 from __future__ import annotations
