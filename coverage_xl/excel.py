@@ -508,7 +508,7 @@ def update_ledger(book: Any) -> str:
     as_of = settings.as_of or dt.date.today()
     ledger = settings.ledger or default_ledger_path(Path(str(book.fullname)))
     _status(book, "正在更新台账……")
-    result = run_update(ledger, lists=settings.lists, survey=settings.survey_paths(output=Path(str(book.fullname))),
+    result = run_update(ledger, lists=settings.lists, survey=settings.survey_paths(),
                         registrations=settings.registrations, payments=settings.payments,
                         followups=settings.followups_dir, as_of=as_of, units=settings.unit_list)
     with tempfile.TemporaryDirectory(prefix="cxl-") as d:

@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 
 from coverage_xl.errors import CoverageError, HeaderNotFoundError, UnreadableError
-from coverage_xl.history import read_history
+from coverage_xl.history import HistoryError, read_history
 from coverage_xl.read import read_survey
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coverage_xl"
@@ -54,10 +54,11 @@ def test_an_unreadable_file_and_a_missing_header_are_coverage_errors(tmp_path):
     assert isinstance(exc.value, CoverageError) and isinstance(exc.value, LookupError)
 
 
-def test_an_unreadable_output_has_no_history_but_a_bug_is_not_swallowed(tmp_path, monkeypatch):
+def test_an_unreadable_output_stops_before_its_history_is_lost_and_a_bug_is_not_swallowed(tmp_path, monkeypatch):
     broken = tmp_path / "总表.xlsx"
     broken.write_bytes(b"PK\x03\x04 not really a zip")
-    assert read_history(broken).empty
+    with pytest.raises(HistoryError, match="为免丢失以前的调度记录"):
+        read_history(broken)  # never "no history": writing the sheet back would drop every snapshot
     wb = openpyxl.Workbook()
     wb.active.title = "调度历史"
     wb.save(tmp_path / "ok.xlsx")
