@@ -36,7 +36,8 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @as_of_option
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
               help="自定义模板文件夹：其中有的模板优先使用，没有的用内置模板。")
-@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹。")
+@click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹：本次的全部文件写好后整套替换，旧的一套存入旁边的 coverage-xl备份 文件夹；"
+                   "文件夹中只能有以前 notices 生成且未被修改的文件。")
 @click.option("--months", default=3, show_default=True, type=click.IntRange(1, 24), help="到龄提醒：几个月内年满60周岁。")
 @click.option("--deadline", callback=parse_date, metavar="YYYY-MM-DD", help="督办通知的整改期限（默认下一个时间节点）。")
 @click.option("--tier", type=int, help="测算告知书的缴费档次（元/年，默认最低档）。")

@@ -29,7 +29,7 @@ MAX_BAD_ID_LINES = 30
 @click.option("--units", "units", multiple=True, metavar="单位",
               help="只生成这些单位的预填表（可多次使用，或用逗号分隔）；无法识别单位的人员始终单独列出。")
 @click.option("-o", "--out-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="输出文件夹：各单位预填表、未识别单位人员.xlsx、预填汇总.xlsx/.csv（同名文件会被覆盖）。")
+              help="输出文件夹：各单位预填表、未识别单位人员.xlsx、预填汇总.xlsx/.csv（须为空，或只有以前 prefill 生成且未被修改的文件；旧版本存入 coverage-xl备份 文件夹）。")
 @click.option("--priority", "priority", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="比对证据优先规则（CSV：higher,lower,note，如“火化,省内企业职保,死亡优先于职保”）；"
                    "规则覆盖的冲突按优先者预勾选。默认不设规则，冲突一律留待入户核实。")
