@@ -53,7 +53,8 @@ def addin_workbook(*, interpreter_win: str = "", interpreter_mac: str = "", pyth
 
 def build_addin(out_path: str | Path, *, interpreter_win: str = "", interpreter_mac: str = "",
                 pythonpath: str = "") -> Path:
-    """Write the add-in (atomically; an existing file is kept as .bak)."""
+    """Write the add-in through the output guard (an earlier add-in of ours is replaced, the old one kept
+    in the rotating backups; any other file is refused)."""
     from coverage_xl.xlsm.build import build_addin_package, record_xlwings_version
     from coverage_xl.xlsm.vba_sources import embedded_xlwings_version
 

@@ -79,7 +79,8 @@ def recorded_version(path: str | Path) -> str | None:
 def _fix(recorded: str, path: Path) -> str:
     kind = "addin" if path.suffix.lower() == ".xlam" else "master"
     return (f"请二选一：① 安装与之相同的版本：pip install xlwings=={recorded}；② 用本机的 xlwings 重新生成："
-            f"coverage-xl {kind} “{path.name}”（原文件会另存为 .bak）。")
+            f"coverage-xl {kind} “{path.name}”" + (" --force（调度历史、单位设置和您的工作表会保留，原文件存入 coverage-xl备份 文件夹）。"
+                                                     if kind == "master" else "（原文件存入 coverage-xl备份 文件夹）。"))
 
 
 def diagnose(paths: list[Path] | tuple[Path, ...] = ()) -> list[Check]:

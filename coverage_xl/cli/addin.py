@@ -21,7 +21,7 @@ def command(out_path: Path, interpreter_win: str, interpreter_mac: str, pythonpa
     """生成 Excel 加载项（.xlam）：在每个打开的工作簿中显示“城乡居保校验”选项卡。
 
     按钮：校验当前工作簿（标注当前工作簿，不自动保存）、校验文件…（在原文件旁另存标注副本）、检查环境。
-    安装：Excel“文件 → 选项 → 加载项 → 转到 → 浏览”选中该文件。已存在的同名文件另存为 .bak。
+    安装：Excel“文件 → 选项 → 加载项 → 转到 → 浏览”选中该文件。已存在的同名加载项（须是本工具生成且未被修改的）被替换，旧版本存入旁边的 coverage-xl备份 文件夹。
     """
     path = build_addin(out_path, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac, pythonpath=pythonpath)
     console.print(f"已生成加载项：{path}", soft_wrap=True)
