@@ -303,10 +303,39 @@ class Ownership:
     unchanged: bool
 
 
+LEGACY_MASTER_TAB = b'id="cxlTab"'
+"""The ribbon tab of the master: a master built before the marker existed carries it in its customUI
+part, and nobody else's workbook does."""
+
+
+def _legacy_master(path: Path) -> bool:
+    """An .xlsm master made by a coverage-xl from before the marker: our ribbon tab and a 调度历史 sheet.
+
+    Such a master is the bureau's, with weeks of history in it; recognising it lets ``master --force``
+    carry that history over and lets consolidate/dispatch keep writing into it (treated as changed
+    since, so nothing replaces it without a backup)."""
+    if path.suffix.lower() != ".xlsm":
+        return False
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            ui = [n for n in names if n.startswith("customUI/") and n.endswith(".xml")]
+            if not ui or "xl/workbook.xml" not in names or "xl/vbaProject.bin" not in names:
+                return False
+            if not any(zf.getinfo(n).file_size < 1_000_000 and LEGACY_MASTER_TAB in zf.read(n) for n in ui):
+                return False
+            info = zf.getinfo("xl/workbook.xml")
+            return info.file_size < 5_000_000 and "调度历史".encode() in zf.read("xl/workbook.xml")
+    except Exception:  # a broken or hostile file is simply "not ours"
+        return False
+
+
 def ownership(path: str | Path) -> Ownership:
     path = Path(path)
     if path.suffix.lower() in OOXML_SUFFIXES:
         m = read_marker(path)
+        if m is None and _legacy_master(path):
+            return Ownership("master", False)
         return Ownership(m.kind, m.unchanged) if m else Ownership(None, False)
     entry = _read_manifest(path.parent).get(path.name)
     if not entry:

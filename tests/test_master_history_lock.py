@@ -205,6 +205,52 @@ def test_master_force_keeps_history_settings_and_the_clerks_own_sheets(unit_fold
         assert "xl/vbaProject.bin" in zf.namelist()  # the buttons are rebuilt
 
 
+def _without_marker(path: Path) -> None:
+    """The master as a coverage-xl from before the output guard wrote it: no custom properties."""
+    with zipfile.ZipFile(path) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist() if i.filename != guard.CUSTOM_PART}
+    parts["[Content_Types].xml"] = re.sub(rb'<Override[^>]*PartName="/docProps/custom.xml"[^>]*/>', b"",
+                                          parts["[Content_Types].xml"])
+    parts["_rels/.rels"] = re.sub(rb'<Relationship[^>]*Target="docProps/custom.xml"[^>]*/>', b"", parts["_rels/.rels"])
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+
+
+def test_a_master_from_before_the_marker_keeps_working_and_force_carries_its_history(unit_folder, exports, tmp_path):
+    out = tmp_path / "总表.xlsm"
+    assert cli("master", out).code == 0
+    assert cli(*dispatch_args(unit_folder, exports, out, AS_OF)).code == 0
+    _without_marker(out)
+    assert guard.read_marker(out) is None
+    assert cli(*dispatch_args(unit_folder, exports, out, "2020-10-07")).code == 0  # still the bureau's master
+    assert history_dates(out) == {dt.date(2020, 9, 30): 14, dt.date(2020, 10, 7): 14}
+    _without_marker(out)
+    before = sha(out)
+    run = cli("master", out, "--force")
+    assert run.code == 0, run.output
+    assert history_dates(out) == {dt.date(2020, 9, 30): 14, dt.date(2020, 10, 7): 14}
+    assert [sha(p) for p in guard.backups(out)][-1] == before
+    assert guard.read_marker(out).kind == "master"
+
+
+def test_someone_elses_macro_workbook_with_a_ribbon_is_still_refused(unit_folder, exports, tmp_path):
+    out = tmp_path / "总表.xlsm"
+    assert cli("master", out).code == 0
+    _without_marker(out)
+    with zipfile.ZipFile(out) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    for name in [n for n in parts if n.startswith("customUI/")]:
+        parts[name] = parts[name].replace(b'id="cxlTab"', b'id="theirTab"')
+    with zipfile.ZipFile(out, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    before = sha(out)
+    for run in (cli(*dispatch_args(unit_folder, exports, out, AS_OF)), cli("master", out, "--force")):
+        assert run.code == 2 and said(run, "不是本工具生成"), run.output
+    assert sha(out) == before
+
+
 def test_master_force_stops_when_the_old_history_cannot_be_read(tmp_path):
     out = tmp_path / "总表.xlsm"
     assert cli("master", out).code == 0
