@@ -24,7 +24,9 @@ demo: $(STAMP)
 # The main job on the shipped sample (14 fictitious unit workbooks + registration/payment exports):
 # validate (exit 1 is expected: the samples carry planted mistakes), build the master workbook,
 # consolidate into it (附件4), dispatch into it (附件5/进度/调度历史) with follow-up lists, notices, and the
-# ledger (台账.sqlite beside the master, its exports in out/台账, 台账汇总 in the master).
+# ledger (台账.sqlite beside the master, its exports in out/台账, 台账汇总 in the master). notices exits 1
+# because the benefit-estimate letters are withheld while the bureau's local parameters are blank (every
+# other document is written); --allow-incomplete would print them with a warning on each page.
 AS_OF := 2020-09-30
 MASTER := out/城乡居保全覆盖.xlsm
 EXPORTS := -r workbooks/exports/参保登记.xlsx -p workbooks/exports/缴费明细.csv
@@ -34,7 +36,7 @@ demo-small: $(STAMP)
 	$(BIN)/coverage-xl master $(MASTER) --survey-dir workbooks/units --force
 	$(BIN)/coverage-xl consolidate workbooks/units --as-of $(AS_OF) -o $(MASTER) --json out/summary.json
 	$(BIN)/coverage-xl dispatch --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o $(MASTER) --lists out/跟进名单
-	$(BIN)/coverage-xl notices all --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o out/通报
+	$(BIN)/coverage-xl notices all --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) -o out/通报 || [ $$? -eq 1 ]
 	$(BIN)/coverage-xl ledger update --survey workbooks/units $(EXPORTS) --as-of $(AS_OF) --master $(MASTER) --json out/台账摘要.json
 	$(BIN)/coverage-xl ledger export -o out/台账 --master $(MASTER) --to-master
 	@echo "完成：总表 $(MASTER)，校验标注 out/校验标注/，跟进名单 out/跟进名单/，通报 out/通报/，台账 out/台账/"
