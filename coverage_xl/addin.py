@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Font
 
 from coverage_xl.errors import InputError
 from coverage_xl.master import write_conf
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import FONT_NAME
 from coverage_xl.xlsm.ribbon import ADDIN_RIBBON
 
@@ -43,7 +44,7 @@ def addin_workbook(*, interpreter_win: str = "", interpreter_mac: str = "", pyth
     ws.title = ABOUT_SHEET
     ws.column_dimensions["A"].width = 110
     for r, line in enumerate(ABOUT_LINES, start=1):
-        c = ws.cell(r, 1, line.format(tab=ADDIN_RIBBON.tab_label, version=version or "（未知）"))
+        c = write_value(ws, r, 1, line.format(tab=ADDIN_RIBBON.tab_label, version=version or "（未知）"))
         c.font = Font(name=FONT_NAME, size=14 if r == 1 else 11, bold=r == 1)
         c.alignment = Alignment(wrap_text=True, vertical="top")
     write_conf(wb.create_sheet(), interpreter_win=interpreter_win, interpreter_mac=interpreter_mac, pythonpath=pythonpath)

@@ -33,6 +33,7 @@ import xlwings as xw
 from coverage_xl import guard
 from coverage_xl.errors import CoverageError, InputError
 from coverage_xl.master import HELP_SHEET, RESULT_SHEET, SETTINGS_SHEET, Settings, parse_settings
+from coverage_xl.spreadsheet_text import looks_like_formula
 
 TITLE = "城乡居保"
 MAX_MARKED = 3000  # cells coloured and noted per run; the 校验结果 sheet lists everything
@@ -143,6 +144,16 @@ def _excel_would_convert(v: Any) -> bool:
     return isinstance(v, str) and bool(_NUMERIC_TEXT.match(v))
 
 
+def _excel_literal(cell: Any) -> Any:
+    """The value to give Excel for an openpyxl cell: text that Excel would evaluate when assigned
+    (``=…``, ``+…``, ``-…``, ``@…``) gets Excel's own quote prefix ``'``, which Excel keeps as the
+    cell's prefix character and does not show; our own formula cells (data type ``f``) stay formulas."""
+    v = cell.value
+    if cell.data_type != "f" and isinstance(v, str) and looks_like_formula(v):
+        return "'" + v
+    return v
+
+
 def _runs(cells: Iterable[tuple[int, Any]]) -> Iterable[tuple[int, int, Any]]:
     """(first, last, value) runs of equal consecutive values along one column or row."""
     start = prev = None
@@ -175,7 +186,7 @@ def copy_sheet(src: Any, book: Any, name: str | None = None, *, after: str | Non
                 formats.append((r + 1, fmt))
         for first, last, fmt in _runs(formats):
             sheet.range((first, c + 1), (last, c + 1)).number_format = fmt
-    values = [[cell.value for cell in row] for row in grid]
+    values = [[_excel_literal(cell) for cell in row] for row in grid]
     if values:
         sheet.range((1, 1)).value = values
     for merged in src.merged_cells.ranges:
@@ -240,12 +251,13 @@ def _check_sheet(book: Any, sheet: Any, folder: Path, as_of: dt.date) -> Any:
     same cells (types kept: text stays text, numbers stay numbers), checked by :func:`validate_file`."""
     import openpyxl
 
+    from coverage_xl.sheets.cells import append_row
     from coverage_xl.validate import validate_file
 
     wb = openpyxl.Workbook(write_only=True)
     ws = wb.create_sheet(sheet.name)
     for row in sheet_values(sheet):
-        ws.append(row)
+        append_row(ws, row)
     stem = Path(str(book.name)).stem or "当前工作簿"
     tmp = folder / f"{stem}.xlsx"
     wb.save(tmp)

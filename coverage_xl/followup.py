@@ -32,6 +32,7 @@ from coverage_xl.layout import (
     UNPAID_SHEET,
     UNREGISTERED_SHEET,
 )
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -72,22 +73,22 @@ def write_list(ws: Worksheet, people: pd.DataFrame, *, title: str, as_of: dt.dat
     """One print-ready list; returns the number of people written."""
     width = len(LIST_COLUMNS)
     last = get_column_letter(width)
-    ws.cell(1, 1, title).font = TITLE_FONT
+    write_value(ws, 1, 1, title).font = TITLE_FONT
     ws.cell(1, 1).alignment = CENTER
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    ws.cell(2, 1, f"截至{chinese_date(as_of)}，共{len(people)}人。请逐人联系，填写跟进日期、跟进方式和跟进结果"
+    write_value(ws, 2, 1, f"截至{chinese_date(as_of)}，共{len(people)}人。请逐人联系，填写跟进日期、跟进方式和跟进结果"
                   "（联系不上的须注明联系时间及方式，做到记录有痕），填好后交回市局。").font = BODY_FONT
     ws.merge_cells(f"A2:{last}2")
     for n, (head, _, w) in enumerate(LIST_COLUMNS, start=1):
-        c = ws.cell(3, n, head)
+        c = write_value(ws, 3, n, head)
         c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         ws.column_dimensions[get_column_letter(n)].width = w
     r = 4
     for k, rec in enumerate(_sorted(people).to_dict("records"), start=1):
         for n, (_, key, _) in enumerate(LIST_COLUMNS, start=1):
             v = k if n == 1 else (rec.get(key) if key in people.columns else None)
-            c = ws.cell(r, n, None if v == "" else v)
+            c = write_value(ws, r, n, None if v == "" else v)
             if key in ("id", "phone"):
                 c.number_format = TEXT
             stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP_CELL if key == "address" else PLAIN_CELL)

@@ -39,6 +39,7 @@ from coverage_xl.layout import (
     SETTINGS_SHEET,
     TOTAL_LABEL,
 )
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.estimator import write_estimator_sheet
 from coverage_xl.sheets.frame import (
     BODY_FONT,
@@ -261,14 +262,14 @@ def parse_settings(rows: Sequence[Sequence[Any]], base: Path | None = None) -> S
 
 
 def _title(ws: Worksheet, text: str, width: int) -> None:
-    ws.cell(1, 1, text).font = TITLE_FONT
+    write_value(ws, 1, 1, text).font = TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.row_dimensions[1].height = 28
 
 
 def _header_row(ws: Worksheet, row: int, headers: Sequence[str]) -> None:
     for c, h in enumerate(headers, start=1):
-        cell = ws.cell(row, c, h)
+        cell = write_value(ws, row, c, h)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
 
 
@@ -276,7 +277,7 @@ def write_help(ws: Worksheet) -> None:
     ws.title = HELP_SHEET
     ws.column_dimensions["A"].width = 110
     for r, text in enumerate(HELP_LINES, start=1):
-        c = ws.cell(r, 1, text or None)
+        c = write_value(ws, r, 1, text or None)
         c.font = TITLE_FONT if r == 1 else Font(name=BODY_FONT.name, size=11)
         c.alignment = Alignment(wrap_text=True, vertical="top")
 
@@ -291,10 +292,10 @@ def write_settings(ws: Worksheet, units: Sequence[Unit], *, survey_dir: str = ""
               "progress": PROGRESS_BASES[default.progress]}
     r = 3
     for key, label in SETTING_LABELS.items():
-        ws.cell(r, 1, label).font = HEADER_FONT
-        ws.cell(r, 2, values.get(key, "") or None)
+        write_value(ws, r, 1, label).font = HEADER_FONT
+        write_value(ws, r, 2, values.get(key, "") or None)
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=5)
-        ws.cell(r, 6, SETTING_HINTS[key]).font = Font(name=BODY_FONT.name, size=9, color="666666")
+        write_value(ws, r, 6, SETTING_HINTS[key]).font = Font(name=BODY_FONT.name, size=9, color="666666")
         r += 1
     header = r + 1
     _header_row(ws, header, UNIT_HEADERS)
@@ -302,12 +303,12 @@ def write_settings(ws: Worksheet, units: Sequence[Unit], *, survey_dir: str = ""
     for i, u in enumerate(units, start=1):
         row = header + i
         for c, v in enumerate((i, u.code, u.name, u.task, u.population, files.get(u.name)), start=1):
-            ws.cell(row, c, v)
+            write_value(ws, row, c, v)
         ws.cell(row, 2).number_format = "@"
     total = header + len(units) + 1
-    ws.cell(total, 1, TOTAL_LABEL)
-    ws.cell(total, 3, TOTAL_LABEL)
-    ws.cell(total, 4, sum(u.task for u in units))
+    write_value(ws, total, 1, TOTAL_LABEL)
+    write_value(ws, total, 3, TOTAL_LABEL)
+    write_value(ws, total, 4, sum(u.task for u in units))
     style_body(ws, header + 1, total, len(UNIT_HEADERS), total_row=total)
     for c, w in enumerate(UNIT_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(c)].width = w
@@ -319,11 +320,11 @@ def write_settings(ws: Worksheet, units: Sequence[Unit], *, survey_dir: str = ""
 def write_annex1(ws: Worksheet, units: Sequence[Unit]) -> None:
     """附件1 as printed in the notice: two (单位, 任务数) pairs per row, 合计 last, then the notes."""
     ws.title = ANNEX1.sheet_name
-    ws.cell(1, 1, "附件1").font = Font(name=BODY_FONT.name, size=11, bold=True)
-    ws.cell(2, 1, ANNEX1.title).font = TITLE_FONT
+    write_value(ws, 1, 1, "附件1").font = Font(name=BODY_FONT.name, size=11, bold=True)
+    write_value(ws, 2, 1, ANNEX1.title).font = TITLE_FONT
     ws.cell(2, 1).alignment = CENTER
     ws.merge_cells("A2:D2")
-    ws.cell(3, 4, "单位：人").font = BODY_FONT
+    write_value(ws, 3, 4, "单位：人").font = BODY_FONT
     _header_row(ws, 4, ("项目\n单位", "需核实参保任务数", "项目\n单位", "需核实参保任务数"))
     ws.row_dimensions[4].height = 36
     half = (len(units) + 1) // 2
@@ -332,17 +333,17 @@ def write_annex1(ws: Worksheet, units: Sequence[Unit]) -> None:
         r = 5 + i
         for pair, seq in ((0, left), (2, right)):
             if i < len(seq):
-                ws.cell(r, 1 + pair, seq[i].name)
-                ws.cell(r, 2 + pair, seq[i].task)
+                write_value(ws, r, 1 + pair, seq[i].name)
+                write_value(ws, r, 2 + pair, seq[i].task)
     total = 5 + half
-    ws.cell(total, 3, TOTAL_LABEL)
-    ws.cell(total, 4, sum(u.task for u in units))
+    write_value(ws, total, 3, TOTAL_LABEL)
+    write_value(ws, total, 4, sum(u.task for u in units))
     style_body(ws, 5, total, 4)
     for r in range(5, total + 1):
         for c in range(1, 5):
             ws.cell(r, c).alignment = CENTER
-    ws.cell(total + 2, 1, "说明：1.各镇（场、街道）目标任务完成情况纳入市政府对镇（场、街道）的绩效考核；")
-    ws.cell(total + 3, 1, "      2.8月底前完成任务50%；10月底前完成任务100%。市里将对完成任务情况进行督查通报。")
+    write_value(ws, total + 2, 1, "说明：1.各镇（场、街道）目标任务完成情况纳入市政府对镇（场、街道）的绩效考核；")
+    write_value(ws, total + 3, 1, "      2.8月底前完成任务50%；10月底前完成任务100%。市里将对完成任务情况进行督查通报。")
     for c, w in zip("ABCD", (16, 18, 16, 18), strict=True):
         ws.column_dimensions[c].width = w
 
@@ -351,10 +352,10 @@ def _annex_frame(ws: Worksheet, layout, units: Sequence[Unit], *, unit_label: st
     ws.title = layout.sheet_name
     first = write_frame(ws, layout, unit_text=f"{CITY_NAME}人力资源和社会保障局", unit_label=unit_label)
     for i, u in enumerate(units):
-        ws.cell(first + i, 1, u.code).number_format = "@"
-        ws.cell(first + i, 2, u.full_name)
+        write_value(ws, first + i, 1, u.code).number_format = "@"
+        write_value(ws, first + i, 2, u.full_name)
     total = first + len(units)
-    ws.cell(total, 1, TOTAL_LABEL).alignment = CENTER
+    write_value(ws, total, 1, TOTAL_LABEL).alignment = CENTER
     style_body(ws, first, total, layout.width, total_row=total)
 
 
@@ -390,11 +391,11 @@ def write_conf(ws: Worksheet, *, interpreter_win: str = "", interpreter_mac: str
     ws.title = CONF_SHEET
     values = {"Interpreter_Win": interpreter_win, "Interpreter_Mac": interpreter_mac, "PYTHONPATH": pythonpath}
     for r, (key, default) in enumerate(CONF_DEFAULTS, start=1):
-        ws.cell(r, 1, key)
+        write_value(ws, r, 1, key)
         v = values.get(key, default)
-        ws.cell(r, 2, v if v != "" else None)
+        write_value(ws, r, 2, v if v != "" else None)
     for r, text in enumerate(CONF_NOTES, start=1):
-        ws.cell(r, 4, text).font = Font(name=BODY_FONT.name, size=9, color="666666")
+        write_value(ws, r, 4, text).font = Font(name=BODY_FONT.name, size=9, color="666666")
     ws.column_dimensions["A"].width = 18
     ws.column_dimensions["B"].width = 60
 
@@ -452,7 +453,7 @@ def build_master(out_path: str | Path, *, units: Sequence[Unit] | None = None, s
                          interpreter_mac=interpreter_mac, pythonpath=pythonpath)
     version = record_xlwings_version(wb)
     conf = wb[CONF_SHEET]
-    conf.cell(len(CONF_NOTES) + 1, 4, XLWINGS_NOTE.format(version=version))._style = copy(conf.cell(1, 4)._style)
+    write_value(conf, len(CONF_NOTES) + 1, 4, XLWINGS_NOTE.format(version=version))._style = copy(conf.cell(1, 4)._style)
     if not exists:
         buf = io.BytesIO()
         save_workbook(wb, buf)

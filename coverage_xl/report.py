@@ -75,6 +75,7 @@ def write_result_sheet(wb, reports: list[FileReport], *, masked: bool = False, t
     from openpyxl.styles import Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from coverage_xl.sheets.cells import append_row
     from coverage_xl.sheets.frame import setup_print, wrap_and_fit
 
     if title in wb.sheetnames:
@@ -83,13 +84,13 @@ def write_result_sheet(wb, reports: list[FileReport], *, masked: bool = False, t
         ws = wb.create_sheet(title, idx)
     else:
         ws = wb.create_sheet(title)
-    ws.append(list(RESULT_HEADERS))
+    append_row(ws, RESULT_HEADERS)
     for c in ws[1]:
         c.font = Font(bold=True)
         c.fill = PatternFill("solid", fgColor="DDEBF7")
     for fr in reports:
         for row in finding_rows(fr, masked=masked):
-            ws.append(row)
+            append_row(ws, row)
     for i, w in enumerate(RESULT_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
@@ -163,6 +164,7 @@ def _rebuild_from_values(source: Path):
     import openpyxl
 
     from coverage_xl.read import open_workbook
+    from coverage_xl.sheets.cells import write_value
 
     cwb = open_workbook(source)
     wb = openpyxl.Workbook()
@@ -174,5 +176,5 @@ def _rebuild_from_values(source: Path):
         for r, row in enumerate(sheet.to_python(), start=r0 + 1):
             for c, v in enumerate(row, start=c0 + 1):
                 if v != "" and v is not None:
-                    ws.cell(r, c, v)
+                    write_value(ws, r, c, v)
     return wb

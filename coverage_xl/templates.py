@@ -23,6 +23,7 @@ from coverage_xl import guard
 from coverage_xl.errors import InputError
 from coverage_xl.layout import ANNEX3, CATEGORY_KEYS, INSTRUCTIONS_SHEET, TOTAL_LABEL
 from coverage_xl.sheets.annex3 import TEXT_FORMAT, write_annex3
+from coverage_xl.sheets.cells import set_value, write_formula, write_value
 from coverage_xl.sheets.frame import BODY_FONT, BORDER, FONT_NAME, save_workbook
 from coverage_xl.sheets.rowcheck import CHECK_COLUMN, write_check_column
 from coverage_xl.sheets.validation import TICK_CHOICES, add_input_checks
@@ -89,7 +90,7 @@ def write_instructions(wb: Workbook, title: str = INSTRUCTIONS_SHEET) -> None:
     ws = wb.create_sheet(title)
     ws.column_dimensions["A"].width = 100
     for r, text in enumerate(INSTRUCTIONS, start=1):
-        c = ws.cell(r, 1, text or None)
+        c = write_value(ws, r, 1, text or None)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         c.font = Font(name=FONT_NAME, size=14 if r == 1 else 11, bold=r == 1)
         if text and r > 1:
@@ -104,16 +105,16 @@ def _write_totals(ws, first: int, last: int) -> None:
     if ws.cell(total, 1).value != TOTAL_LABEL:
         return
     name = ANNEX3.by_key["name"].letter
-    ws.cell(total, ANNEX3.col("name"), f"=COUNTA({name}{first}:{name}{last})")
+    write_formula(ws, total, ANNEX3.col("name"), f"=COUNTA({name}{first}:{name}{last})")
     for key in CATEGORY_KEYS:
         letter = ANNEX3.by_key[key].letter
         cells = f"{letter}{first}:{letter}{last}"
         formula = (f"=COUNTA({cells})" if key == CATEGORY_KEYS[-1]
                    else "=" + "+".join(f'COUNTIF({cells},"{mark}")' for mark in TICK_CHOICES))
-        ws.cell(total, ANNEX3.col(key), formula)
+        write_formula(ws, total, ANNEX3.col(key), formula)
     willing = ANNEX3.by_key["willing"].letter
-    ws.cell(total, ANNEX3.col("willing"),
-            f'="是"&COUNTIF({willing}{first}:{willing}{last},"是")&"/否"&COUNTIF({willing}{first}:{willing}{last},"否")')
+    write_formula(ws, total, ANNEX3.col("willing"),
+                  f'="是"&COUNTIF({willing}{first}:{willing}{last},"是")&"/否"&COUNTIF({willing}{first}:{willing}{last},"否")')
 
 
 def _prefill_unit(ws, unit: Unit, first: int, last: int) -> None:
@@ -128,13 +129,13 @@ def _prefill_unit(ws, unit: Unit, first: int, last: int) -> None:
             if cell is not None and cell.value not in (None, ""):
                 continue
             if col not in styles:
-                proto = ws.cell(r, col, value)
+                proto = write_value(ws, r, col, value)
                 proto.font, proto.border = BODY_FONT, BORDER
                 if col == code:
                     proto.number_format = TEXT_FORMAT
                 styles[col] = proto._style
                 continue
-            cells[(r, col)] = Cell(ws, row=r, column=col, value=value, style_array=copy(styles[col]))
+            cells[(r, col)] = set_value(Cell(ws, row=r, column=col, style_array=copy(styles[col])), value)
 
 
 def new_unit_workbook(unit: Unit | None, people: Iterable[Mapping[str, Any]] = (), *, day: dt.date | None = None,

@@ -12,6 +12,7 @@ import pytest
 from coverage_xl.notices import context as cx
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import BUILTIN_DIR, SMS_PAYMENT, SMS_TURNING60
+from coverage_xl.spreadsheet_text import csv_field
 
 AS_OF = dt.date(2020, 9, 30)
 
@@ -32,8 +33,8 @@ def frame(*people):
     ("+86 138", "'+86 138"), ("-1+1", "'-1+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1", "'\t=1"), ("\r=1", "'\r=1"),
     ("张三", "张三"), ("13812341234", "13812341234"), ("a=b", "a=b"), ("", ""), (None, ""),
 ])
-def test_neutralise_prefixes_formula_starters_only(value, expected):
-    assert sms.neutralise(value) == expected
+def test_csv_field_prefixes_formula_starters_only(value, expected):
+    assert csv_field(value) == expected
 
 
 def test_payment_csv_has_bom_columns_and_neutralised_name(tmp_path):
@@ -134,7 +135,7 @@ def test_excel_shows_the_csv_name_as_text(tmp_path):
     """openpyxl cannot open CSV; check instead that a formula-like cell written to xlsx by our
     neutraliser is stored as a string (what Excel does with a leading apostrophe)."""
     wb = openpyxl.Workbook()
-    wb.active["A1"] = sms.neutralise("=1+2")
+    wb.active["A1"] = csv_field("=1+2")
     wb.save(tmp_path / "a.xlsx")
     cell = openpyxl.load_workbook(tmp_path / "a.xlsx").active["A1"]
     assert cell.data_type == "s" and cell.value == "'=1+2"

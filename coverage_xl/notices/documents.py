@@ -150,15 +150,17 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from coverage_xl.sheets.cells import write_value
+
     ws = wb.active
     ws.title = "未参保原因"
     width = len(REASON_COLUMNS)
     last = get_column_letter(width)
-    ws["A1"] = f"{unit}城乡居保经专项扩面仍未参保人员原因反馈表"
+    write_value(ws, 1, 1, f"{unit}城乡居保经专项扩面仍未参保人员原因反馈表")
     ws["A1"].font = Font(name="宋体", size=16, bold=True)
     ws["A1"].alignment = Alignment(horizontal="center")
     ws.merge_cells(f"A1:{last}1")
-    ws["A2"] = (f"统计日期：{cx.chinese_date(as_of)}。对“个人不愿意参保”或“其他原因未参保”的，需详细记录原因或让其"
+    write_value(ws, 2, 1, f"统计日期：{cx.chinese_date(as_of)}。对“个人不愿意参保”或“其他原因未参保”的，需详细记录原因或让其"
                 "签订意愿书；对“人户分离，联系不上”的，需注明联系时间及方式，做到记录有痕。")
     ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(f"A2:{last}2")
@@ -166,7 +168,7 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
     thin = Side(style="thin")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     for c, (header, w) in enumerate(REASON_COLUMNS, start=1):
-        cell = ws.cell(3, c, header)
+        cell = write_value(ws, 3, c, header)
         cell.font = Font(name="宋体", size=10, bold=True)
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = border
@@ -178,7 +180,7 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
         values = (n, unit, p.get("name") or "", p.get("id") or "", p.get("address") or "", p.get("phone") or "",
                   willing, UNWILLING_REASON if willing == "否" else "", None, None, None, None)
         for c, v in enumerate(values, start=1):
-            cell = ws.cell(r, c, v)
+            cell = write_value(ws, r, c, v)
             cell.border = border
             cell.font = Font(name="宋体", size=10)
             if c in (4, 6):

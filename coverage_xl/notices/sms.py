@@ -4,7 +4,7 @@
 - Columns 电话, 姓名, 短信内容, 字数, 是否超长: one SMS holds 70 characters when it contains Chinese
   (UCS-2 encoding), so a longer text is flagged rather than silently split into several messages.
 - Formula injection (OWASP "CSV Injection"): a cell starting with ``= + - @`` (or tab / carriage
-  return) is prefixed with an apostrophe, and every cell is quoted, so a name typed as
+  return) is prefixed with an apostrophe by the one CSV writer (:mod:`coverage_xl.spreadsheet_text`), and every cell is quoted, so a name typed as
   ``=HYPERLINK(...)`` in a unit's sheet is shown as text when the CSV is opened in Excel or WPS.
 - Only mobile numbers can receive an SMS: a person with no mobile number is left out and counted.
 """
@@ -25,21 +25,15 @@ import pandas as pd
 from coverage_xl import guard
 from coverage_xl.notices.context import birthday, chinese_date, registered_unpaid, turning_60
 from coverage_xl.notices.render import render_text
+from coverage_xl.spreadsheet_text import csv_writer
 
 SMS_COLUMNS = ("电话", "姓名", "短信内容", "字数", "是否超长")
 SMS_LIMIT = 70
 """Characters in one SMS when the text contains Chinese (UCS-2: 140 bytes / 2)."""
 SIGNATURE = "沅江市人社局"
 """The sender name SMS templates put in 【】 (``signature`` in the context)."""
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def neutralise(value: object) -> str:
-    """A cell value that a spreadsheet will not run as a formula (OWASP: prefix with ')."""
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(FORMULA_PREFIXES) else s
 
 
 def first_mobile(value: object) -> str:
@@ -136,10 +130,10 @@ def turning60_reminders(people: pd.DataFrame, as_of: dt.date, template: Path, mo
 def sms_csv_bytes(rows: list[SmsRow]) -> bytes:
     """The CSV as bytes: BOM, quoted cells, CRLF line ends (what Excel expects)."""
     buf = io.StringIO()
-    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w = csv_writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     w.writerow(SMS_COLUMNS)
     for r in rows:
-        w.writerow([neutralise(r.phone), neutralise(r.name), neutralise(r.text), r.length, "是" if r.too_long else "否"])
+        w.writerow([r.phone, r.name, r.text, r.length, "是" if r.too_long else "否"])
     return buf.getvalue().encode("utf-8-sig")
 
 

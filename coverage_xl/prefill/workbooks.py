@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from pathlib import Path
@@ -17,7 +16,9 @@ from coverage_xl.layout import (
 from coverage_xl.prefill.people import Person, short_label
 from coverage_xl.prefill.result import PrefillResult
 from coverage_xl.prefill.sources import EXTRA_ROWS, SUMMARY_CSV, SUMMARY_XLSX
+from coverage_xl.sheets.cells import append_row
 from coverage_xl.sheets.frame import save_workbook
+from coverage_xl.spreadsheet_text import csv_writer
 from coverage_xl.templates import new_unit_workbook
 from coverage_xl.units import Unit
 
@@ -75,43 +76,43 @@ def write_summary(result: PrefillResult, out_dir: Path, day: dt.date) -> list[Pa
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "预填汇总"
-    ws.append([f"城乡居保全覆盖摸底预填汇总（{day.year}年{day.month}月{day.day}日）"])
-    ws.append(header)
+    append_row(ws, [f"城乡居保全覆盖摸底预填汇总（{day.year}年{day.month}月{day.day}日）"])
+    append_row(ws, header)
     for r in rows:
-        ws.append(r)
+        append_row(ws, r)
     for c in ws[2]:
         c.font = Font(bold=True)
     ws.freeze_panes = "B3"
     src = wb.create_sheet("比对数据")
-    src.append(["比对数据", "类别", "文件", "号码行数", "有效号码人数", "在名单中", "不在名单中", "号码无法使用"])
+    append_row(src, ["比对数据", "类别", "文件", "号码行数", "有效号码人数", "在名单中", "不在名单中", "号码无法使用"])
     for s in result.sources:
-        src.append([s.source.label, s.source.category, s.source.path.name, s.rows, s.ids, s.matched, s.not_in_list,
+        append_row(src, [s.source.label, s.source.category, s.source.path.name, s.rows, s.ids, s.matched, s.not_in_list,
                     s.bad_ids])
     bad = wb.create_sheet("身份证号码需核实")
-    bad.append(["行政区划", "名单行号", "姓名", "身份证号码", "问题"])
+    append_row(bad, ["行政区划", "名单行号", "姓名", "身份证号码", "问题"])
     for b in result.bad_ids:
-        bad.append([b.unit, b.source_row, b.name, b.id, b.reason])
+        append_row(bad, [b.unit, b.source_row, b.name, b.id, b.reason])
         bad.cell(bad.max_row, 4).number_format = "@"
     cross = wb.create_sheet("跨单位重复")
-    cross.append(["身份证号码", "姓名", "写入单位", "名单中还列在", "依据"])
+    append_row(cross, ["身份证号码", "姓名", "写入单位", "名单中还列在", "依据"])
     for c in result.cross_units:
-        cross.append([c.id, c.name, c.chosen, "、".join(c.others), c.basis])
+        append_row(cross, [c.id, c.name, c.chosen, "、".join(c.others), c.basis])
         cross.cell(cross.max_row, 1).number_format = "@"
     for title, people in (("重复参保", result.double_insured), ("在校学生年龄需核实", result.students_over_age)):
         sheet = wb.create_sheet(title)
-        sheet.append(["行政区划", "名单行号", "姓名", "身份证号码", "说明"])
+        append_row(sheet, ["行政区划", "名单行号", "姓名", "身份证号码", "说明"])
         for x in people:
-            sheet.append([x.unit, x.source_row, x.name, x.id, x.detail])
+            append_row(sheet, [x.unit, x.source_row, x.name, x.id, x.detail])
             sheet.cell(sheet.max_row, 4).number_format = "@"
     rules = wb.create_sheet("优先规则")
-    rules.append(["优先", "次于", "说明"])
+    append_row(rules, ["优先", "次于", "说明"])
     for r in result.priority:
-        rules.append([short_label(r.higher), short_label(r.lower), r.note])
+        append_row(rules, [short_label(r.higher), short_label(r.lower), r.note])
     if not result.priority:
-        rules.append(["（无）", "", "没有优先规则：证据冲突的人员一律不预勾选，留待入户核实"])
+        append_row(rules, ["（无）", "", "没有优先规则：证据冲突的人员一律不预勾选，留待入户核实"])
     written = [save_book(wb, out_dir / SUMMARY_XLSX)]
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = csv_writer(buf, lineterminator="\r\n")
     w.writerow(header)
     w.writerows(rows)
     written.append(guard.write_text(out_dir / SUMMARY_CSV, buf.getvalue(), kind="prefill", encoding="utf-8-sig"))

@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.layout import ANNEX3, TOTAL_LABEL
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import BODY_FONT, BORDER, CENTER, style_body, write_frame
 from coverage_xl.units import Unit
 
@@ -42,7 +43,7 @@ def write_annex3(ws: Worksheet, unit: Unit | None, people: Iterable[Mapping[str,
             v = person.get(key)
             if v is None or v == "":
                 continue
-            c = ws.cell(r, n, v)
+            c = write_value(ws, r, n, v)
             if n in text_cols and isinstance(v, str):
                 c.number_format = TEXT_FORMAT
         r += 1
@@ -57,7 +58,7 @@ def write_annex3(ws: Worksheet, unit: Unit | None, people: Iterable[Mapping[str,
     styled_last = r - 1 if column_styles else last
     if total_row:
         total = last + 1
-        ws.cell(total, 1, TOTAL_LABEL).alignment = CENTER
+        write_value(ws, total, 1, TOTAL_LABEL).alignment = CENTER
         style_body(ws, first, styled_last, ANNEX3.width)
         style_body(ws, total, total, ANNEX3.width, total_row=total)
     else:

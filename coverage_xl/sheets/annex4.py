@@ -19,6 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.consolidate import COUNTING_RULES, DEDUP_LABEL, Annex4Result
 from coverage_xl.layout import ANNEX4, ANNEX4_COUNT_KEYS
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     CENTER,
@@ -55,7 +56,7 @@ def write_annex4(ws: Worksheet, result: Annex4Result, *, reporter: str = "", con
     remark_width = ANNEX4.columns[remark_col - 1].width
     for r, values in enumerate(rows, start=first):
         for c, v in enumerate(values, start=1):
-            cell = ws.cell(r, c, v)
+            cell = write_value(ws, r, c, v)
             cell.alignment = REMARK_ALIGN if c == remark_col else CENTER
             if c == code_col:
                 cell.number_format = CODE_FORMAT  # a code is a label, not a quantity
@@ -76,7 +77,7 @@ def _notes(ws: Worksheet, row: int, result: Annex4Result) -> int:
     lines = [*result.balance_lines(), RULES_TITLE,
              *(f"{n}. {text}" for n, text in enumerate(COUNTING_RULES, start=1))]
     for text in lines:
-        cell = ws.cell(row, 1, text)
+        cell = write_value(ws, row, 1, text)
         stamp(cell, font=HEADER_FONT if text == RULES_TITLE else BODY_FONT, alignment=NOTE_ALIGN)
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=width)
         ws.row_dimensions[row].height = fitted_height(text, table_width, minimum=18)

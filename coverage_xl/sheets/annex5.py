@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.consolidate import DEDUP_LABEL
 from coverage_xl.layout import ANNEX5, TOTAL_LABEL
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import CENTER, style_body, write_frame
 from coverage_xl.units import CITY_NAME
 from coverage_xl.values import plain
@@ -53,7 +54,7 @@ def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = N
             v = plain(row[key])
             if v is None or v == "":
                 continue
-            c = ws.cell(r, n, v)
+            c = write_value(ws, r, n, v)
             if key in RATE_KEYS:
                 c.number_format = RATE_FORMAT
             elif key in COUNT_KEYS:
@@ -75,7 +76,7 @@ def write_annex5(ws: Worksheet, annex5: pd.DataFrame, *, day: dt.date | None = N
         ws.cell(row, 1).alignment = CENTER
         ws.cell(row, ANNEX5.col("remark")).alignment = Alignment(wrap_text=True, vertical="center")
     note = last_row + 2
-    ws.cell(note, 1, NOTE_PREFIX + PAID_NOTE + rate_note).alignment = Alignment(wrap_text=True, vertical="top")
+    write_value(ws, note, 1, NOTE_PREFIX + PAID_NOTE + rate_note).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=note, start_column=1, end_row=note, end_column=ANNEX5.width)
     ws.row_dimensions[note].height = 48
     return first, total_row

@@ -28,6 +28,7 @@ from coverage_xl.estimate import (
     floor_message,
 )
 from coverage_xl.layout import ESTIMATOR_SHEET, PARAMS_SHEET
+from coverage_xl.sheets.cells import append_row, write_formula, write_value
 
 _PARAM_HEADERS = ("参数", "键", "数值", "单位", "来源", "年份", "说明", "国家最低标准")
 _SCALAR_NAMES = {
@@ -57,12 +58,12 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
     input_fill = PatternFill("solid", fgColor="FFF2CC")
 
     ps = wb.create_sheet(PARAMS_SHEET)
-    ps["A1"] = "城乡居保待遇测算参数"
+    write_value(ps, 1, 1, "城乡居保待遇测算参数")
     ps["A1"].font = Font(bold=True, size=14)
     ps.merge_cells("A1:H1")
-    ps["A2"] = "市局可修改“数值”列；空白表示待市局填写（测算时按0计算并提示）。每项须注明来源和年份。"
+    write_value(ps, 2, 1, "市局可修改“数值”列；空白表示待市局填写（测算时按0计算并提示）。每项须注明来源和年份。")
     ps.merge_cells("A2:H2")
-    ps.append(_PARAM_HEADERS)
+    append_row(ps, _PARAM_HEADERS)
     for cell in ps[3]:
         cell.font = bold
     for label, key, value in (
@@ -70,7 +71,7 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         ("参数集编号", "meta.id", params.id),
         ("参数集说明", "meta.note", params.note),
     ):
-        ps.append((label, key, value))
+        append_row(ps, (label, key, value))
     names: dict[str, str] = {}
     floor_rows: dict[str, int] = {}
     floor_labels: list[tuple[str, str]] = []
@@ -83,7 +84,7 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
             value = "是" if p.value else "否"
         else:
             value = p.value
-        ps.append((p.label, p.key, value, p.unit, p.source, p.year, p.note, "是" if p.floor else None))
+        append_row(ps, (p.label, p.key, value, p.unit, p.source, p.year, p.note, "是" if p.floor else None))
         row = ps.max_row
         floor_rows[p.key] = row
         if p.floor:
@@ -93,13 +94,13 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
             ps.cell(row, 3).fill = input_fill
         if p.key == "interest_rate":
             ps.cell(row, 3).number_format = "0.00%"
-    ps.append(())
-    ps.append(("缴费档次与政府补贴", "键", "缴费档次（元/年）", "政府补贴（元/年）"))
+    append_row(ps, ())
+    append_row(ps, ("缴费档次与政府补贴", "键", "缴费档次（元/年）", "政府补贴（元/年）"))
     for cell in ps[ps.max_row]:
         cell.font = bold
     first = ps.max_row + 1
     for tier in params.tiers:
-        ps.append((f"{tier}元档", "tier", tier, params.subsidy_for(tier)))
+        append_row(ps, (f"{tier}元档", "tier", tier, params.subsidy_for(tier)))
         ps.cell(ps.max_row, 3).fill = input_fill
         ps.cell(ps.max_row, 4).fill = input_fill
     last = ps.max_row
@@ -114,10 +115,10 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         wb.defined_names[name] = DefinedName(name, attr_text=f"'{PARAMS_SHEET}'!{ref}")
 
     ws = wb.create_sheet(ESTIMATOR_SHEET)
-    ws["A1"] = "城乡居保待遇测算器"
+    write_value(ws, 1, 1, "城乡居保待遇测算器")
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells("A1:C1")
-    ws["A2"] = "在黄色格中输入出生年月、缴费档次和开始缴费年份，下方即显示测算结果。"
+    write_value(ws, 2, 1, "在黄色格中输入出生年月、缴费档次和开始缴费年份，下方即显示测算结果。")
     ws.merge_cells("A2:C2")
     inputs = (
         ("出生年月（如 1965-03）", "B3", None),
@@ -126,9 +127,13 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         ("集体补助或代缴（元/年）", "B6", 0),
     )
     for i, (label, ref, default) in enumerate(inputs):
-        ws.cell(3 + i, 1, label).font = bold
-        ws[ref] = default
-        ws[ref].fill = input_fill
+        write_value(ws, 3 + i, 1, label).font = bold
+        target = ws[ref]
+        if isinstance(default, str) and default.startswith("="):
+            write_formula(ws, target.row, target.column, default)
+        else:
+            write_value(ws, target.row, target.column, default)
+        target.fill = input_fill
     ws["B3"].number_format = "yyyy-mm"
     tier_list = DataValidation(type="list", formula1="CXL_TIERS", allow_blank=False)
     tier_list.error = "请从参数表所列档次中选择。"
@@ -160,10 +165,10 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
         ("补缴记账额", f'=IF({err}<>"","",F7*(B4+IF(CXL_CATCH_UP_SUBSIDY="是",F8,0)))'),
         ("可按月领取", f'=IF({err}<>"",0,IF(F6+F7>={MIN_YEARS},1,0))'),
     )
-    ws["E2"] = "计算过程（请勿修改）"
+    write_value(ws, 2, 5, "计算过程（请勿修改）")
     for i, (label, formula) in enumerate(work):
-        ws.cell(3 + i, 5, label)
-        ws.cell(3 + i, 6, formula)
+        write_value(ws, 3 + i, 5, label)
+        write_formula(ws, 3 + i, 6, formula)
 
     ok = f'{err}<>""'
     can = "$F$13=0"
@@ -193,16 +198,16 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
     }
     rows = {key: int(ref[1:]) for key, ref in ESTIMATOR_RESULT_CELLS.items()}
     top = min(rows.values())
-    ws.cell(top - 1, 1, "测算结果").font = bold
+    write_value(ws, top - 1, 1, "测算结果").font = bold
     formulas["monthly_pension"] = f'=IF({can},"",B{rows["basic_pension"]}+B{rows["personal_pension"]})'
     formulas["recover_years"] = (
         f'=IF({can},"",IF(B{rows["monthly_pension"]}>0,B{rows["own_total"]}/(B{rows["monthly_pension"]}*12),""))'
     )
     for f in ROW_FIELDS:
         r = rows[f.key]
-        ws.cell(r, 1, f.label).font = bold
-        ws.cell(r, 2, formulas[f.key])
-        ws.cell(r, 3, f.unit)
+        write_value(ws, r, 1, f.label).font = bold
+        write_formula(ws, r, 2, formulas[f.key])
+        write_value(ws, r, 3, f.unit)
         if f.kind == "money":
             ws.cell(r, 2).number_format = "#,##0.00"
         elif f.kind == "years":
@@ -211,16 +216,17 @@ def write_estimator_sheet(wb: Any, params: Params | None = None) -> None:
     pending = "&".join(
         f'IF({_SCALAR_NAMES[p.key]}="","{p.label}、","")' for p in params.entries.values() if SPECS_BY_KEY[p.key].nullable
     )
-    ws.cell(r, 1, "提示").font = bold
-    ws.cell(r, 2, f'=IF(({pending})="","","{PENDING_PREFIX}"&LEFT({pending},LEN({pending})-1)&"{PENDING_SUFFIX}")')
+    write_value(ws, r, 1, "提示").font = bold
+    write_formula(ws, r, 2, f'=IF(({pending})="","","{PENDING_PREFIX}"&LEFT({pending},LEN({pending})-1)&"{PENDING_SUFFIX}")')
     floors = "&".join(
         f'IF(\'{PARAMS_SHEET}\'!$H${floor_rows[key]}="是","{floor_message(label)}","")' for key, label in floor_labels
     )
-    ws.cell(r + 1, 2, f"={floors}" if floors else None)
-    ws.cell(r + 2, 1, "所用参数").font = bold
-    ws.cell(r + 2, 2, f"='{PARAMS_SHEET}'!C4")
-    ws.cell(r + 3, 1, "说明").font = bold
-    ws.cell(r + 3, 2, "至60周岁按年缴费年限＝60周岁那一年减去开始缴费年份；60周岁当年不计缴费年。补缴部分在60周岁时一次记入，不计利息。")
+    if floors:
+        write_formula(ws, r + 1, 2, f"={floors}")
+    write_value(ws, r + 2, 1, "所用参数").font = bold
+    write_formula(ws, r + 2, 2, f"='{PARAMS_SHEET}'!C4")
+    write_value(ws, r + 3, 1, "说明").font = bold
+    write_value(ws, r + 3, 2, "至60周岁按年缴费年限＝60周岁那一年减去开始缴费年份；60周岁当年不计缴费年。补缴部分在60周岁时一次记入，不计利息。")
     for row in (r, r + 1, r + 3):
         ws.cell(row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     ws.column_dimensions["A"].width = 26

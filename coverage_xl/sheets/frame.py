@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.layout import ANNEX_LABEL, Layout
+from coverage_xl.sheets.cells import write_value
 
 FONT_NAME = "宋体"
 THIN = Side(style="thin", color="000000")
@@ -49,8 +50,8 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     last_letter = get_column_letter(last)
     ws.sheet_properties.outlinePr = None
     # Row 1: 附件N + title
-    ws.cell(1, 1, ANNEX_LABEL.format(annex=layout.annex)).font = Font(name=FONT_NAME, size=11, bold=True)
-    ws.cell(1, 2, layout.title).font = TITLE_FONT
+    write_value(ws, 1, 1, ANNEX_LABEL.format(annex=layout.annex)).font = Font(name=FONT_NAME, size=11, bold=True)
+    write_value(ws, 1, 2, layout.title).font = TITLE_FONT
     ws.cell(1, 2).alignment = CENTER
     ws.merge_cells(f"B1:{last_letter}1")
     ws.row_dimensions[1].height = 30
@@ -69,14 +70,14 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
     for col, text, align in parts:
         if prev is not None and col <= prev:
             col = prev + 1
-        ws.cell(2, col, text).font = BODY_FONT
+        write_value(ws, 2, col, text).font = BODY_FONT
         ws.cell(2, col).alignment = align
         prev = col
     first_header = 3
     for cell in layout.header:
         r0, c0, r1, c1 = cell.span
         top = first_header + r0
-        ws.cell(top, c0, header_display(cell.text, _span_width(layout, c0, c1)) if fit_header else cell.text)
+        write_value(ws, top, c0, header_display(cell.text, _span_width(layout, c0, c1)) if fit_header else cell.text)
         if (r0, c0) != (r1, c1):
             ws.merge_cells(start_row=top, start_column=c0, end_row=first_header + r1, end_column=c1)
     header_end = first_header + layout.header_rows - 1
@@ -89,7 +90,7 @@ def write_frame(ws: Worksheet, layout: Layout, *, unit_text: str = "", reporter:
             c.font = HEADER_FONT
             if r < numbering:
                 c.fill = HEADER_FILL
-        ws.cell(numbering, col.number, col.number)
+        write_value(ws, numbering, col.number, col.number)
         ws.column_dimensions[col.letter].width = col.width
     fixed = [42.0 if layout.header_rows < 3 else 30.0] * layout.header_rows
     for r, height in enumerate(header_heights(layout) if fit_header else fixed, start=first_header):

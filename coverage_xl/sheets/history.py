@@ -16,6 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.history import HISTORY_HEADERS
 from coverage_xl.progress import Milestone, due_milestone, next_milestone
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -55,24 +56,24 @@ def _city_series(history: pd.DataFrame) -> list[tuple[str, float | None, float |
 
 
 def _header(ws: Worksheet, row: int, col: int, text: str) -> None:
-    c = ws.cell(row, col, text)
+    c = write_value(ws, row, col, text)
     c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
 
 
 def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milestone]) -> None:
     """Draw the history table, the chart helper tables and the two charts."""
     width = len(HISTORY_COLUMNS)
-    ws.cell(1, 1, TITLE).font = TITLE_FONT
+    write_value(ws, 1, 1, TITLE).font = TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws.cell(1, 1).alignment = CENTER
-    ws.cell(2, 1, "每次调度按统计日期追加一组（每单位一行）；同一日期重新调度时替换该日期的数据。右侧为图表数据。").font = BODY_FONT
+    write_value(ws, 2, 1, "每次调度按统计日期追加一组（每单位一行）；同一日期重新调度时替换该日期的数据。右侧为图表数据。").font = BODY_FONT
     for n, (_, head, w, _) in enumerate(HISTORY_COLUMNS, start=1):
         _header(ws, HEADER_ROW, n, head)
         ws.column_dimensions[get_column_letter(n)].width = w
     r = FIRST_ROW
     for rec in history.itertuples(index=False):
         for n, (key, _, _, fmt) in enumerate(HISTORY_COLUMNS, start=1):
-            c = ws.cell(r, n, plain(getattr(rec, key)))
+            c = write_value(ws, r, n, plain(getattr(rec, key)))
             stamp(c, font=BODY_FONT, border=BORDER)
             if fmt:
                 c.number_format = fmt
@@ -91,9 +92,9 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
         ws.column_dimensions[get_column_letter(c0 + i)].width = 12
     city = _city_series(history)
     for k, (day, cov, pay) in enumerate(city, start=FIRST_ROW):
-        ws.cell(k, c0, day)
-        ws.cell(k, c0 + 1, cov).number_format = "0.00%"
-        ws.cell(k, c0 + 2, pay).number_format = "0.00%"
+        write_value(ws, k, c0, day)
+        write_value(ws, k, c0 + 1, cov).number_format = "0.00%"
+        write_value(ws, k, c0 + 2, pay).number_format = "0.00%"
     line = LineChart()
     line.title = "全市城乡居保覆盖率变化"
     line.y_axis.title = "覆盖率"
@@ -117,10 +118,10 @@ def write_history(ws: Worksheet, history: pd.DataFrame, milestones: list[Milesto
         _header(ws, HEADER_ROW, c1 + i, head)
         ws.column_dimensions[get_column_letter(c1 + i)].width = 12
     for k, rec in enumerate(latest.itertuples(index=False), start=FIRST_ROW):
-        ws.cell(k, c1, rec.unit)
-        ws.cell(k, c1 + 1, plain(rec.coverage_rate)).number_format = "0.00%"
-        ws.cell(k, c1 + 2, plain(rec.done_share)).number_format = "0.00%"
-        ws.cell(k, c1 + 3, ms.share if ms else None).number_format = "0%"
+        write_value(ws, k, c1, rec.unit)
+        write_value(ws, k, c1 + 1, plain(rec.coverage_rate)).number_format = "0.00%"
+        write_value(ws, k, c1 + 2, plain(rec.done_share)).number_format = "0.00%"
+        write_value(ws, k, c1 + 3, ms.share if ms else None).number_format = "0%"
     last = HEADER_ROW + len(latest)
     bar = BarChart()
     bar.type = "col"

@@ -18,6 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.ledger.statuses import FLAG_CODES, StatusBook
 from coverage_xl.ledger.summary import LIST_TOTAL, SETTLED
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -43,35 +44,26 @@ PERSON_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def put(ws: Worksheet, row: int, col: int, value: Any):
-    """Write one cell; text stays text (a name starting with "=" is never a formula)."""
-    c = ws.cell(row, col)
-    c.value = value
-    if isinstance(value, str) and c.data_type == "f":
-        c.data_type = "s"
-    return c
-
-
 def write_table(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
                 records: Iterable[dict[str, Any]], *, numbered: bool = True) -> int:
     """Title, note, header, rows; returns the number of rows written."""
     cols = ([("序号", "", 6)] if numbered else []) + list(columns)
     last = get_column_letter(len(cols))
-    put(ws, 1, 1, title).font = TITLE_FONT
+    write_value(ws, 1, 1, title).font = TITLE_FONT
     ws.cell(1, 1).alignment = CENTER
     ws.merge_cells(f"A1:{last}1")
     ws.row_dimensions[1].height = 30
-    put(ws, 2, 1, note).font = BODY_FONT
+    write_value(ws, 2, 1, note).font = BODY_FONT
     ws.merge_cells(f"A2:{last}2")
     for n, (head, _, width) in enumerate(cols, start=1):
-        c = put(ws, HEADER_ROW, n, head)
+        c = write_value(ws, HEADER_ROW, n, head)
         c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         ws.column_dimensions[get_column_letter(n)].width = width
     r = HEADER_ROW + 1
     for k, rec in enumerate(records, start=1):
         for n, (_, key, _) in enumerate(cols, start=1):
             value = k if numbered and n == 1 else rec.get(key, "")
-            c = put(ws, r, n, None if value == "" else value)
+            c = write_value(ws, r, n, None if value == "" else value)
             stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP if key in ("address", "last_change") else PLAIN)
             if key == "id":
                 c.number_format = "@"
@@ -110,10 +102,10 @@ def write_summary(ws: Worksheet, table: Iterable[dict[str, Any]], book: StatusBo
             for c in range(1, len(columns) + 1):
                 ws.cell(r, c).font = TOTAL_FONT
     r = HEADER_ROW + n + 2
-    put(ws, r, 1, "口径说明").font = TOTAL_FONT
+    write_value(ws, r, 1, "口径说明").font = TOTAL_FONT
     for line in explanation(book):
         r += 1
-        put(ws, r, 1, line).font = BODY_FONT
+        write_value(ws, r, 1, line).font = BODY_FONT
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=len(columns))
     return n
 
@@ -171,10 +163,10 @@ def write_people_list(ws: Worksheet, title: str, note: str, columns: Sequence[Co
 
 def write_summary_frame(ws: Worksheet, book: StatusBook) -> None:
     """The master's 台账汇总 before the first update: what it will show and the 口径说明."""
-    put(ws, 1, 1, "沅江市城乡居保全覆盖台账汇总").font = TITLE_FONT
-    put(ws, 2, 1, "尚未建立台账：在“单位设置”填写省下发核实名单、摸底表文件夹、参保登记和缴费导出后，点击“更新台账”。"
+    write_value(ws, 1, 1, "沅江市城乡居保全覆盖台账汇总").font = TITLE_FONT
+    write_value(ws, 2, 1, "尚未建立台账：在“单位设置”填写省下发核实名单、摸底表文件夹、参保登记和缴费导出后，点击“更新台账”。"
         ).font = BODY_FONT
-    put(ws, 4, 1, "口径说明").font = TOTAL_FONT
+    write_value(ws, 4, 1, "口径说明").font = TOTAL_FONT
     for r, line in enumerate(explanation(book), start=5):
-        put(ws, r, 1, line).font = BODY_FONT
+        write_value(ws, r, 1, line).font = BODY_FONT
     ws.column_dimensions["A"].width = 14

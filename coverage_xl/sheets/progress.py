@@ -13,6 +13,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from coverage_xl.counting import PROGRESS_BASES, PROGRESS_NOTES, PROGRESS_REGISTERED
 from coverage_xl.layout import TOTAL_LABEL
 from coverage_xl.progress import LAGGING, PROGRESS_HEADERS, Milestone, due_milestone, required
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -45,18 +46,18 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     """Draw the sheet; returns the 合计 row number."""
     width = len(SHEET_COLUMNS)
     last = get_column_letter(width)
-    ws.cell(1, 1, TITLE).font = TITLE_FONT
+    write_value(ws, 1, 1, TITLE).font = TITLE_FONT
     ws.merge_cells(f"A1:{last}1")
     ws.cell(1, 1).alignment = CENTER
     ws.row_dimensions[1].height = 30
     now = due_milestone(milestones, as_of)
     nodes = "；".join(m.label for m in milestones)
     due_text = f"当前应达：{now.label}" if now else "尚未到第一个节点"
-    ws.cell(2, 1, f"统计日期：{chinese_date(as_of)}    节点要求：{nodes}    {due_text}").font = BODY_FONT
+    write_value(ws, 2, 1, f"统计日期：{chinese_date(as_of)}    节点要求：{nodes}    {due_text}").font = BODY_FONT
     ws.merge_cells(f"A2:{last}2")
     definition = str(progress["definition"].iloc[0]) if "definition" in progress and len(progress) \
         else PROGRESS_REGISTERED
-    ws.cell(3, 1, f"进度口径：{PROGRESS_BASES[definition]}。{PROGRESS_NOTES[definition]}；"
+    write_value(ws, 3, 1, f"进度口径：{PROGRESS_BASES[definition]}。{PROGRESS_NOTES[definition]}；"
                   "任务完成进度 = 已完成数 ÷ 需核实参保任务数（超过100%的照实显示并标出）；"
                   "应缴费人数 = 已登记人数 − 领取待遇且未缴费人数；未达当前节点要求的单位标为“滞后”。").font = BODY_FONT
     ws.cell(3, 1).alignment = Alignment(wrap_text=True, vertical="center")
@@ -64,7 +65,7 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     ws.merge_cells(f"A3:{last}3")
     hr = FIRST_DATA_ROW - 1
     for n, (key, w, _) in enumerate(SHEET_COLUMNS, start=1):
-        c = ws.cell(hr, n, PROGRESS_HEADERS[key])
+        c = write_value(ws, hr, n, PROGRESS_HEADERS[key])
         c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         ws.column_dimensions[get_column_letter(n)].width = w
     ws.row_dimensions[hr].height = 36
@@ -72,7 +73,7 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     for _, row in progress.sort_values("order").iterrows():
         lagging = row["status"] == LAGGING
         for n, (key, _, fmt) in enumerate(SHEET_COLUMNS, start=1):
-            c = ws.cell(r, n, plain(row[key]))
+            c = write_value(ws, r, n, plain(row[key]))
             c.border, c.font = BORDER, LAG_FONT if lagging and key == "status" else BODY_FONT
             c.alignment = CENTER
             if fmt:
@@ -90,7 +91,7 @@ def write_progress(ws: Worksheet, progress: pd.DataFrame, *, as_of: dt.date,
     total = {"order": TOTAL_LABEL, **sums, "done_share": share, "due": due,
              "milestone_share": now.share if now else None}
     for n, (key, _, fmt) in enumerate(SHEET_COLUMNS, start=1):
-        c = ws.cell(r, n, total.get(key))
+        c = write_value(ws, r, n, total.get(key))
         c.border, c.font, c.alignment = BORDER, Font(name=BODY_FONT.name, size=10, bold=True), CENTER
         if fmt:
             c.number_format = fmt

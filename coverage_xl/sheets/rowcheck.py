@@ -36,6 +36,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.codes import rule
 from coverage_xl.layout import ANNEX3, IN_SCOPE, REASON_KEYS
+from coverage_xl.sheets.cells import write_formula, write_value
 from coverage_xl.sheets.frame import BORDER, CENTER, FONT_NAME
 from coverage_xl.units import CITY_CODE, CITY_NAME, Unit
 
@@ -224,16 +225,16 @@ def write_check_column(ws: Worksheet, first: int, last: int, unit: Unit | None, 
     letter = check_letter()
     col = CHECK_COLUMN
     header_top = first - ANNEX3.header_rows - 1
-    ws.cell(header_top, col, CHECK_HEADER)
+    write_value(ws, header_top, col, CHECK_HEADER)
     ws.merge_cells(start_row=header_top, start_column=col, end_row=first - 2, end_column=col)
     for r in range(header_top, first):
         c = ws.cell(r, col)
         c.font, c.fill, c.alignment, c.border = CHECK_HEADER_FONT, CHECK_FILL, CENTER, BORDER
-    ws.cell(1, col, problem_count_formula(first, last)).font = COUNT_FONT
-    ws.cell(2, col, overwritten_count_formula(first, last)).font = COUNT_FONT
+    write_formula(ws, 1, col, problem_count_formula(first, last)).font = COUNT_FONT
+    write_formula(ws, 2, col, overwritten_count_formula(first, last)).font = COUNT_FONT
     ws.column_dimensions[letter].width = CHECK_WIDTH
     text = "=" + row_check_formula(first, unit)
-    prototype = ws.cell(first, col, SharedFormula(si, f"{letter}{first}:{letter}{last}", text))
+    prototype = write_formula(ws, first, col, SharedFormula(si, f"{letter}{first}:{letter}{last}", text))
     prototype.font, prototype.fill, prototype.protection = CHECK_FONT, CHECK_FILL, Protection(locked=False)
     style = prototype._style
     cells = ws._cells

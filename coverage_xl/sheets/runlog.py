@@ -21,6 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from coverage_xl.consolidate import Annex4Result
 from coverage_xl.layout import DUPLICATES_SHEET, RUNLOG_SHEET
 from coverage_xl.ownership import OWNER_HEADER
+from coverage_xl.sheets.cells import write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -50,14 +51,14 @@ DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 
 def _header(ws: Worksheet, row: int, headers: Sequence[tuple[str, float]]) -> None:
     for c, (text, width) in enumerate(headers, start=1):
-        cell = ws.cell(row, c, text)
+        cell = write_value(ws, row, c, text)
         cell.font, cell.fill, cell.border, cell.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         ws.column_dimensions[get_column_letter(c)].width = width
 
 
 def _body(ws: Worksheet, row: int, values: Sequence[object]) -> None:
     for c, v in enumerate(values, start=1):
-        stamp(ws.cell(row, c, v), font=BODY_FONT, border=BORDER, alignment=LEFT)
+        stamp(write_value(ws, row, c, v), font=BODY_FONT, border=BORDER, alignment=LEFT)
 
 
 def _print_setup(ws: Worksheet, header_row: int) -> None:
@@ -69,7 +70,7 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
                  output: str | Path | None = None) -> int:
     """Draw 汇总记录; returns the row of the file table's header."""
     ws.title = RUNLOG_SHEET
-    ws.cell(1, 1, "汇总记录").font = TITLE_FONT
+    write_value(ws, 1, 1, "汇总记录").font = TITLE_FONT
     counted = [n for n, s in result.status.items() if s.counted]
     facts: list[tuple[str, object]] = [
         ("汇总时间", result.run_time),
@@ -86,8 +87,8 @@ def write_runlog(ws: Worksheet, result: Annex4Result, *, inputs: str | Path | No
     ]
     r = 2
     for label, value in facts:
-        ws.cell(r, 1, label).font = HEADER_FONT
-        cell = ws.cell(r, 3, value)
+        write_value(ws, r, 1, label).font = HEADER_FONT
+        cell = write_value(ws, r, 3, value)
         cell.font = BODY_FONT
         cell.alignment = Alignment(horizontal="left")
         if label == "汇总时间":
@@ -116,7 +117,7 @@ def _owner_section(ws: Worksheet, row: int, result: Annex4Result) -> int:
     next free row."""
     batch = result.batch
     decided = [d for d in batch.duplicates if d.owner]
-    ws.cell(row, 1, "归属单位核定（重复人员表中由市局填写，只计入归属单位）").font = HEADER_FONT
+    write_value(ws, row, 1, "归属单位核定（重复人员表中由市局填写，只计入归属单位）").font = HEADER_FONT
     _header(ws, row + 1, CHOICE_HEADERS)
     r = row + 1
     for n, d in enumerate(decided, start=1):
@@ -137,7 +138,7 @@ def _owner_section(ws: Worksheet, row: int, result: Annex4Result) -> int:
 def write_duplicates(ws: Worksheet, result: Annex4Result) -> int:
     """Draw 重复人员 (one line per place of a cross-unit duplicate ID); returns the number of lines."""
     ws.title = DUPLICATES_SHEET
-    ws.cell(1, 1, "跨单位重复人员（同一身份证号码出现在两个及以上单位）：请在“归属单位”列填写此人应归属的单位（填在任一行即可），"
+    write_value(ws, 1, 1, "跨单位重复人员（同一身份证号码出现在两个及以上单位）：请在“归属单位”列填写此人应归属的单位（填在任一行即可），"
             "再次汇总、调度时只计入该单位；未填的按各单位上报分别计入。").font = HEADER_FONT
     header = 2
     _header(ws, header, DUPLICATE_HEADERS)
