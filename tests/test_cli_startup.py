@@ -19,8 +19,9 @@ try:
 except SystemExit:
     pass
 heavy = ("pandas", "numpy", "openpyxl", "python_calamine", "rich", "jinja2", "coverage_xl.validate")
+light = ("coverage_xl.cli.usage_errors",)  # click's errors in Chinese: click and re only
 print("LOADED", sorted(m for m in sys.modules if m.split(".")[0] in heavy or m.startswith("coverage_xl.cli.")
-                       or m in heavy))
+                       or m in heavy if m not in light))
 """
 
 

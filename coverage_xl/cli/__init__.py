@@ -2,7 +2,8 @@
 
 Each command lives in its own module in this package, parses arguments, calls one library
 function, prints with rich, and exits with the documented code. Library errors
-(:class:`coverage_xl.errors.CoverageError`) become a Chinese message on stderr, never a traceback.
+(:class:`coverage_xl.errors.CoverageError`) become a Chinese message on stderr, never a traceback;
+click's own usage errors are shown in Chinese too (:mod:`coverage_xl.cli.usage_errors`).
 
 Every CLI call (and every ribbon click) starts a new Python, so start-up counts: a command's module
 is imported only when that command runs. ``coverage-xl --help`` lists the commands from the
@@ -20,6 +21,7 @@ from pathlib import Path
 import click
 
 from coverage_xl import __version__
+from coverage_xl.cli.usage_errors import ChineseGroup
 
 # Command modules, each defining a click command (or group) named ``command`` whose name is the
 # module's name. Add new ones here.
@@ -49,8 +51,9 @@ def command_help(name: str) -> str:
     return ""
 
 
-class LazyGroup(click.Group):
-    """A group that imports a command's module only when the command is asked for."""
+class LazyGroup(ChineseGroup):
+    """A group that imports a command's module only when the command is asked for (and shows click's
+    errors in Chinese, see :class:`ChineseGroup`)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*COMMAND_MODULES, *self.commands})

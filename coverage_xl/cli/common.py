@@ -1,9 +1,16 @@
-"""Helpers shared by the CLI commands: dates, the console, error handling."""
+"""Helpers shared by the CLI commands: dates, the console, error handling.
+
+Printing: the two consoles never read rich markup or emoji codes, so a cell value, a file name or a
+message such as ``[/]``, ``[bold]`` or ``:smile:`` is printed exactly as it is (a stray ``[/]`` used to
+crash the text report). Colour is asked for explicitly with :func:`styled` — ``("错误：", "bold red")``
+parts — never by writing tags into a string.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,29 +18,90 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from coverage_xl import guard
 from coverage_xl.errors import CoverageError
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, markup=False, emoji=False)
+err_console = Console(stderr=True, highlight=False, markup=False, emoji=False)
+
+Part = str | tuple[str, str]
 
 
-def parse_date(_ctx: click.Context | None, _param: click.Parameter | None, value: str | None) -> dt.date | None:
-    """--as-of YYYY-MM-DD (also 2020/9/30, 20200930, 2020年9月30日)."""
-    if value is None:
-        return None
-    from coverage_xl.values import parse_date as read_date
+def styled(*parts: Part) -> Text:
+    """Literal text, with a style only where a ``(text, style)`` part asks for one.
 
-    day = read_date(value)
-    if day is None:
-        raise click.BadParameter(f"日期“{value}”无法识别，请写成 2020-09-30 的形式。")
-    return day
+    >>> styled(("错误：", "bold red"), "[/]不是标记").plain
+    '错误：[/]不是标记'
+    """
+    return Text.assemble(*(p if isinstance(p, tuple) else str(p) for p in parts))
 
 
-as_of_option = click.option("--as-of", "as_of", callback=parse_date, metavar="YYYY-MM-DD",
-                            help="统计日期（默认今天），用于年龄、里程碑和文件日期。")
+def progress_bar(label: str = "", *, transient: bool | None = None) -> Progress:
+    """The one progress display: ``label`` in bold, a bar, n/N, the current item (a file name shown
+    literally), the time taken."""
+    columns = [TextColumn(label, style="bold", markup=False)] if label else []
+    return Progress(*columns, BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}", markup=False),
+                    TimeElapsedColumn(), console=console,
+                    transient=(not console.is_terminal) if transient is None else transient)
+
+
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+"""Dates the campaign can mean: outside them ages, milestones and file dates make no sense (and date
+arithmetic near year 1 or 9999 overflows)."""
+
+
+class DateType(click.ParamType):
+    """The one date option type: 2020-09-30 (also 2020/9/30, 20200930, 2020年9月30日), between
+    :data:`FIRST_DAY` and :data:`LAST_DAY`; anything else is a Chinese usage error (exit 2)."""
+
+    name = "date"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> dt.date:
+        from coverage_xl.values import parse_date as read_date
+
+        day = read_date(value) if isinstance(value, dt.date | str) else None
+        if day is None:
+            self.fail(f"日期“{value}”无法识别，请写成 2020-09-30 的形式。", param, ctx)
+        if not FIRST_DAY <= day <= LAST_DAY:
+            self.fail(f"日期“{value}”超出范围：只能是 {FIRST_DAY:%Y-%m-%d} 至 {LAST_DAY:%Y-%m-%d} 之间的日期。", param, ctx)
+        return day
+
+
+DATE = DateType()
+
+
+def parse_date(ctx: click.Context | None, param: click.Parameter | None, value: str | None) -> dt.date | None:
+    """The same rule as a click callback (for options declared with ``callback=``)."""
+    return None if value is None else DATE.convert(value, param, ctx)
+
+
+class InputPath(click.Path):
+    """An input file or folder: it must exist, be a regular file or a folder (a pipe or a device would
+    block the run or read forever), and a folder must not be empty."""
+
+    def __init__(self, *, dir_okay: bool = True) -> None:
+        super().__init__(exists=True, dir_okay=dir_okay, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        path = Path(super().convert(value, param, ctx))
+        try:
+            mode = path.stat().st_mode
+        except OSError as exc:
+            self.fail(f"无法读取“{path}”：{exc.strerror or exc}。", param, ctx)
+        if stat.S_ISDIR(mode):
+            if not any(not p.name.startswith(".") for p in path.iterdir()):
+                self.fail(f"文件夹“{path}”是空的，没有可读取的文件。", param, ctx)
+        elif not stat.S_ISREG(mode):
+            self.fail(f"“{path}”不是普通文件（是管道、设备或套接字），不能作为输入。", param, ctx)
+        return path
+
+
+as_of_option = click.option("--as-of", "as_of", type=DATE, metavar="YYYY-MM-DD",
+                            help="统计日期（默认今天，须在2000-01-01至2099-12-31之间），用于年龄、里程碑和文件日期。")
 unmasked_option = click.option("--unmasked", is_flag=True, default=False,
                                help="显示完整的身份证号码和电话（默认打码）。")
 
@@ -56,7 +124,7 @@ def interrupted_message(written: list) -> str:
     """What Ctrl-C left behind: only what the guard really replaced is named (each write is atomic)."""
     if not written:
         return "已中断：输出文件未改动。"
-    names = "、".join(escape(str(p)) for p in written[:5]) + (f" 等 {len(written)} 个" if len(written) > 5 else "")
+    names = "、".join(str(p) for p in written[:5]) + (f" 等 {len(written)} 个" if len(written) > 5 else "")
     return f"已中断：已写完的输出为 {names}（旧版本在 coverage-xl备份 文件夹中）；其余输出文件未改动。"
 
 
@@ -69,7 +137,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             try:
                 return func(*args, **kwargs)
             except CoverageError as exc:
-                err_console.print(f"[bold red]错误：[/]{escape(str(exc))}", soft_wrap=True)
+                err_console.print(styled(("错误：", "bold red"), str(exc)), soft_wrap=True)
                 sys.exit(exc.exit_code)
             except KeyboardInterrupt:
                 err_console.print(interrupted_message(run.written), soft_wrap=True)

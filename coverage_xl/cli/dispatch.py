@@ -8,15 +8,17 @@ from pathlib import Path
 
 import click
 import pandas as pd
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from coverage_xl.cli.common import (
+    InputPath,
     MultiPathCommand,
     as_of_option,
     console,
     counting_options,
     handle_errors,
+    progress_bar,
+    styled,
     unmasked_option,
 )
 from coverage_xl.layout import TOTAL_LABEL
@@ -41,13 +43,13 @@ def _pct(v: object) -> str:
 
 
 @click.command("dispatch", cls=_MultiPathCommand)
-@click.option("--survey", "survey", required=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--survey", "survey", required=True, type=InputPath(),
               help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
 @click.option("--registrations", "-r", "registrations", multiple=True, required=True,
-              type=click.Path(exists=True, path_type=Path),
+              type=InputPath(),
               help="参保登记导出文件（xlsx/xls/csv，可跟多个文件或文件夹，也可重复本选项）。")
 @click.option("--payments", "-p", "payments", multiple=True, required=True,
-              type=click.Path(exists=True, path_type=Path),
+              type=InputPath(),
               help="缴费导出文件（xlsx/xls/csv，可跟多个文件或文件夹，也可重复本选项）。")
 @as_of_option
 @click.option("--year", "campaign_year", type=int, default=None, help="计入的缴费年度（默认统计日期所在年）。")
@@ -56,15 +58,15 @@ def _pct(v: object) -> str:
                    "“归属单位”列已填的，此人只计入该单位。")
 @click.option("--lists", "lists_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="另为每个单位生成跟进名单（未登记人员、登记未缴费人员）到此文件夹。")
-@click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--milestones", type=InputPath(dir_okay=False), default=None,
               help="里程碑节点文件（CSV：月-日,比例,说明；默认8月底50%、10月底100%）。")
-@click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--statuses", type=InputPath(dir_okay=False), default=None,
               help="参保状态对照表（CSV：status,meaning；meaning 为 registered/drawing/terminated；默认内置）。")
 @click.option("--compare", "compare", multiple=True, metavar="FILE[=类别]",
               help="职工养老保险比对数据（如 企业职保.xlsx=省内企业职保，可多次使用；写法同 prefill --compare），"
                    "其中已参加城乡居保登记的人员列入“重复参保”表。")
 @counting_options
-@click.option("--owners", "owners_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--owners", "owners_path", type=InputPath(dir_okay=False), default=None,
               help="从此工作簿（通常是总表）的“重复人员”表读取“归属单位”；默认读输出工作簿本身。")
 @unmasked_option
 @handle_errors
@@ -88,8 +90,7 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
     guard.declare_inputs(survey, registrations, payments, milestones, statuses, signed)
     guard.claim(out, kind="dispatch", update=True)
     employees, compare_notes = employee_ids(compare, as_of)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=console, transient=True) as bar:
+    with progress_bar(transient=True) as bar:
         tasks: dict[str, int] = {}
 
         def progress(stage: str, name: str, n: int, total: int) -> None:
@@ -117,8 +118,8 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         p = prog.loc[name] if name in prog.index else None
         table.add_row(
             str(name), *(_count(row[k]) for k in ("should_cover", "registered", "paid", "unregistered")), _pct(row["coverage_rate"]), _pct(row["payment_rate"]),
-            (_pct(p["done_share"]) + ("[yellow]（超100%）[/]" if p.get("flag") else "")) if p is not None else "",
-            ("[red]" + p["status"] + "[/]" if p["status"] == LAGGING else p["status"]) if p is not None else "",
+            styled(_pct(p["done_share"]), *((("（超100%）", "yellow"),) if p.get("flag") else ())) if p is not None else "",
+            (styled((p["status"], "red")) if p["status"] == LAGGING else str(p["status"])) if p is not None else "",
             str(p["rank"]) if p is not None else "", style="bold" if name == TOTAL_LABEL else None)
     console.print(table)
     info = Table(title="数据比对情况", show_header=False)
@@ -131,16 +132,17 @@ def command(survey: Path, registrations: tuple[Path, ...], payments: tuple[Path,
         sample = [i if unmasked else mask_id(i) for i in result.unmatched["id"].head(5)]
         console.print(f"导出中不在摸底表的身份证号（示例）：{'、'.join(sample)}")
     for name, why in s.unit_problems.items():
-        console.print(f"[yellow]未计入：[/]{name}：{why}")
+        console.print(styled(("未计入：", "yellow"), f"{name}：{why}"))
     decided = sum(1 for d in result.batch.duplicates if d.owner)
     if decided:
         console.print(f"按“重复人员”表的归属单位，{decided} 人只计入所定单位。")
     for f in result.batch.owner_findings:
-        console.print(f"[yellow]归属单位[/] 重复人员表第{f.row}行：{f.message(masked=not unmasked)}", soft_wrap=True)
+        console.print(styled(("归属单位", "yellow"), f" 重复人员表第{f.row}行：{f.message(masked=not unmasked)}"),
+                      soft_wrap=True)
     for w in [*s.warnings, *compare_notes]:
-        console.print(f"[yellow]提示：[/]{w}")
+        console.print(styled(("提示：", "yellow"), w))
     for p in s.problems:
-        console.print(f"[red]无法使用：[/]{p}")
+        console.print(styled(("无法使用：", "red"), p))
     console.print(f"已写入：{out}（附件5、进度、调度历史、重复参保）")
     if written:
         console.print(f"已生成跟进名单 {len(written)} 个：{lists_dir}")

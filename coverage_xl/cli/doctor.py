@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from coverage_xl.cli.common import console, handle_errors
+from coverage_xl.cli.common import console, handle_errors, styled
 from coverage_xl.doctor import diagnose
 
 
@@ -22,8 +22,8 @@ def command(workbooks: tuple[Path, ...]) -> None:
     """
     checks = diagnose(workbooks)
     for c in checks:
-        mark = "[green]✓[/green]" if c.ok else "[red]✗[/red]"
-        console.print(f"{mark} {c.subject}：{c.message}", soft_wrap=True)
+        mark = ("✓", "green") if c.ok else ("✗", "red")
+        console.print(styled(mark, f" {c.subject}：{c.message}"), soft_wrap=True)
     bad = sum(not c.ok for c in checks)
     console.print("检查通过。" if not bad else f"有 {bad} 项需要处理，请按上面的提示操作。", soft_wrap=True)
     sys.exit(1 if bad else 0)

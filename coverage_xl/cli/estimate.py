@@ -6,9 +6,9 @@ import json
 import sys
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from coverage_xl.cli.common import console, styled
 from coverage_xl.errors import CoverageError, InputError
 from coverage_xl.estimate import (
     DEFAULT_PARAMS_PATH,
@@ -60,7 +60,6 @@ def command(birth: str, tier: str, start: str | None, support: str, params_path:
         click.echo(json.dumps(estimate_to_dict(result), ensure_ascii=False, indent=2))
         return
 
-    console = Console(soft_wrap=False)
     table = Table(title="城乡居保待遇测算", show_header=True, header_style="bold")
     table.add_column("项目")
     table.add_column("测算结果", justify="right", overflow="fold")
@@ -70,7 +69,7 @@ def command(birth: str, tier: str, start: str | None, support: str, params_path:
     for note in result.notes:
         console.print(f"说明：{note}")
     for warning in result.warnings:
-        console.print(f"[bold yellow]注意：{warning}[/]")
+        console.print(styled((f"注意：{warning}", "bold yellow")))
     origin = "内置" if result.params_origin == str(DEFAULT_PARAMS_PATH) else result.params_origin
     sources = Table(title=f"所用参数：{result.params_name}（{origin}）", show_header=True, header_style="bold")
     sources.add_column("参数", overflow="fold")

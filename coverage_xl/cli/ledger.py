@@ -13,11 +13,13 @@ import click
 from rich.table import Table
 
 from coverage_xl.cli.common import (
+    InputPath,
     MultiPathCommand,
     as_of_option,
     console,
     handle_errors,
     parse_date,
+    styled,
     unmasked_option,
 )
 
@@ -46,13 +48,13 @@ def command() -> None:
 
 
 @command.command("update", cls=_UpdateCommand)
-@click.option("--list", "lists", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--list", "lists", multiple=True, type=InputPath(dir_okay=False),
               help="省下发核实名单（xlsx/xls/csv，可跟多个文件：名单的各部分）。")
-@click.option("--survey", "survey", type=click.Path(exists=True, path_type=Path), default=None,
+@click.option("--survey", "survey", type=InputPath(), default=None,
               help="各单位附件3摸底明细表所在文件夹（与汇总相同的读取方式）。")
-@click.option("--registrations", "-r", "registrations", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--registrations", "-r", "registrations", multiple=True, type=InputPath(),
               help="参保登记导出文件（可跟多个文件或文件夹）。")
-@click.option("--payments", "-p", "payments", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--payments", "-p", "payments", multiple=True, type=InputPath(),
               help="缴费导出文件（可跟多个文件或文件夹）。")
 @click.option("--followups", "followups", type=click.Path(exists=True, path_type=Path), default=None,
               help="各单位交回的跟进名单所在文件夹（或单个文件）。")
@@ -60,7 +62,7 @@ def command() -> None:
 @click.option("--year", "campaign_year", type=int, default=None, help="计入的缴费年度（默认统计日期所在年）。")
 @ledger_option
 @master_option
-@click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--statuses", type=InputPath(dir_okay=False), default=None,
               help="台账状态与销号口径文件（默认 coverage_xl/data/ledger_statuses.toml）。")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="另把各单位状态人数写成 JSON 摘要（供脚本使用）。")
@@ -111,11 +113,11 @@ def update(lists: tuple[Path, ...], survey: Path | None, registrations: tuple[Pa
     for f in result.inputs:
         console.print(f"  读入：{f.name}（SHA-256 {f.sha256[:12]}…，{f.rows}行）")
     for n in result.notes:
-        console.print(f"[yellow]提示：[/]{n}")
+        console.print(styled(("提示：", "yellow"), n))
     for w in result.warnings:
-        console.print(f"[yellow]提示：[/]{w}")
+        console.print(styled(("提示：", "yellow"), w))
     for p in result.problems:
-        console.print(f"[red]未计入：[/]{p}")
+        console.print(styled(("未计入：", "red"), p))
     followup_errors = sum(r.errors for r in result.followup_reports)
     if result.followup_reports:
         console.print("交回的跟进名单检查结果：")
@@ -140,11 +142,11 @@ class _ExportCommand(MultiPathCommand):
               help="变更记录的起始日期（默认第一次更新台账的日期）。")
 @click.option("--to", "end", callback=parse_date, metavar="YYYY-MM-DD", default=None,
               help="变更记录的截止日期（默认最近一次更新台账的日期）。")
-@click.option("--assisted", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--assisted", multiple=True, type=InputPath(dir_okay=False),
               help="标明建档立卡、低保、特困、重度残疾人员的比对文件（可跟多个）：另出代缴对象名单。")
 @click.option("--months", type=click.IntRange(1, 24), default=3, show_default=True,
               help="即将到龄名单：今后几个月内年满60周岁。")
-@click.option("--statuses", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--statuses", type=InputPath(dir_okay=False), default=None,
               help="台账状态与销号口径文件（默认 coverage_xl/data/ledger_statuses.toml）。")
 @click.option("--to-master", "to_master", is_flag=True, default=False,
               help="同时把台账汇总表写入 --master 指定的总表（其他工作表保留）。")

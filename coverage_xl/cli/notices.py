@@ -8,12 +8,19 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from coverage_xl import guard
-from coverage_xl.cli.common import as_of_option, console, counting_options, handle_errors, parse_date
+from coverage_xl.cli.common import (
+    DATE,
+    InputPath,
+    as_of_option,
+    console,
+    counting_options,
+    handle_errors,
+    progress_bar,
+    styled,
+)
 from coverage_xl.counting import load_counting
 from coverage_xl.notices.documents import KIND_LABELS, KINDS, render_notices
 from coverage_xl.notices.make_templates import copy_builtin
@@ -28,10 +35,10 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 
 @click.command("notices")
 @click.argument("kinds", nargs=-1, type=click.Choice([*KINDS, "all"]), metavar="KIND...")
-@click.option("--survey", type=click.Path(exists=True, path_type=Path), help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
-@click.option("-r", "--registrations", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("--survey", type=InputPath(), help="各单位附件3摸底明细表所在文件夹（或单个文件）。")
+@click.option("-r", "--registrations", multiple=True, type=InputPath(),
               help="参保登记导出（xlsx/xls/csv，或文件夹），可重复。")
-@click.option("-p", "--payments", multiple=True, type=click.Path(exists=True, path_type=Path),
+@click.option("-p", "--payments", multiple=True, type=InputPath(),
               help="缴费导出（xlsx/xls/csv，或文件夹），可重复。")
 @as_of_option
 @click.option("--templates", "templates", type=click.Path(file_okay=False, path_type=Path),
@@ -39,14 +46,14 @@ def _files(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("-o", "--output", "out", type=click.Path(file_okay=False, path_type=Path), help="输出文件夹：本次的全部文件写好后整套替换，旧的一套存入旁边的 coverage-xl备份 文件夹；"
                    "文件夹中只能有以前 notices 生成且未被修改的文件。")
 @click.option("--months", default=3, show_default=True, type=click.IntRange(1, 24), help="到龄提醒：几个月内年满60周岁。")
-@click.option("--deadline", callback=parse_date, metavar="YYYY-MM-DD", help="督办通知的整改期限（默认下一个时间节点）。")
+@click.option("--deadline", type=DATE, metavar="YYYY-MM-DD", help="督办通知的整改期限（默认下一个时间节点）。")
 @click.option("--tier", type=int, help="测算告知书的缴费档次（元/年，默认最低档）。")
-@click.option("--params", "params_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--params", "params_path", type=InputPath(dir_okay=False),
               help="测算告知书所用的测算参数（.toml，或含“测算参数”表的总表 .xlsx/.xlsm），默认内置的国家标准参数。")
 @click.option("--allow-incomplete", is_flag=True,
               help="测算参数有待市局填写的项目时仍生成测算告知书（每页注明参数待填写、结果偏低）；"
                    "默认不生成并以退出码1结束。")
-@click.option("--milestones", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@click.option("--milestones", type=InputPath(dir_okay=False),
               help="时间节点文件（CSV：月-日,比例,说明），默认附件1说明2的两个节点。")
 @counting_options
 @click.option("--copy-templates", "copy_to", type=click.Path(file_okay=False, path_type=Path),
@@ -65,8 +72,8 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
     """
     if copy_to is not None:
         for p in copy_builtin(copy_to):
-            console.print(escape(str(p)))
-        console.print(f"已复制内置模板。修改后用 --templates {escape(str(copy_to))} 生成。")
+            console.print(str(p))
+        console.print(f"已复制内置模板。修改后用 --templates {copy_to} 生成。")
         return
     if not kinds:
         raise click.UsageError(f"请指定要生成的内容：{KIND_HELP}。")
@@ -77,12 +84,11 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
     as_of = as_of or dt.date.today()
     guard.declare_inputs(survey, registrations, payments, templates, milestones, signed)
     guard.may_write_folder(out, kind="notices")  # before the dispatch: a folder we may not replace fails fast
-    with Progress(TextColumn("[bold]生成通报"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                  TimeElapsedColumn(), console=console, transient=not console.is_terminal) as bar:
+    with progress_bar("生成通报") as bar:
         task = bar.add_task("", total=1)
 
         def step(label: str, n: int, total: int) -> None:
-            bar.update(task, completed=n, total=max(total, 1), description=escape(label))
+            bar.update(task, completed=n, total=max(total, 1), description=label)
 
         run = render_notices(kinds, survey, _files(registrations), _files(payments), as_of, out_dir=out,
                              templates=templates, months=months, deadline=deadline, tier=tier,
@@ -96,14 +102,14 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
     for kind, paths in run.written.items():
         tpl = run.templates.get(kind)
         origin = "" if tpl is None else ("内置：" if tpl.parent == BUILTIN_DIR else "") + tpl.name
-        table.add_row(KIND_LABELS[kind], str(len(paths)), escape(origin))
+        table.add_row(KIND_LABELS[kind], str(len(paths)), origin)
     console.print(table)
-    console.print(f"输出文件夹：{escape(str(out))}（个人资料按单位分文件夹存放：{escape(str(out / '各单位'))}）")
+    console.print(f"输出文件夹：{out}（个人资料按单位分文件夹存放：{out / '各单位'}）")
     for note in run.notes:
-        console.print(escape(note), soft_wrap=True)
+        console.print(note, soft_wrap=True)
     for warning in run.warnings:
-        console.print(f"[bold yellow]注意：[/]{escape(warning)}", soft_wrap=True)
+        console.print(styled(("注意：", "bold yellow"), warning), soft_wrap=True)
     for why in run.refused:
-        console.print(f"[bold red]未生成：[/]{escape(why)}", soft_wrap=True)
+        console.print(styled(("未生成：", "bold red"), why), soft_wrap=True)
     if run.refused:
         sys.exit(1)

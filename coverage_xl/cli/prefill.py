@@ -6,11 +6,11 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from coverage_xl import guard
-from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.cli.common import InputPath, as_of_option, console, handle_errors, styled, unmasked_option
 from coverage_xl.errors import InputError
 from coverage_xl.mask import mask_id
 from coverage_xl.prefill import PrefillResult, load_config, parse_compare_spec, prefill
@@ -24,13 +24,13 @@ MAX_BAD_ID_LINES = 30
 @click.option("--compare", "compare", multiple=True, metavar="FILE[=类别]",
               help="比对数据文件，可多次使用。类别如 省内企业职保、机关事保、省外职保、教育、火化、服刑、公安迁出、"
                    "城乡居保已参保，或 prov_enterprise 等；可写成 FILE=类别:备注标签。省略类别时按文件名判断。")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--config", "config_path", type=InputPath(dir_okay=False), default=None,
               help="TOML 配置文件（list、out_dir、units、city_code 和 [[compare]] 表）；命令行参数优先。")
 @click.option("--units", "units", multiple=True, metavar="单位",
               help="只生成这些单位的预填表（可多次使用，或用逗号分隔）；无法识别单位的人员始终单独列出。")
 @click.option("-o", "--out-dir", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出文件夹：各单位预填表、未识别单位人员.xlsx、预填汇总.xlsx/.csv（须为空，或只有以前 prefill 生成且未被修改的文件；旧版本存入 coverage-xl备份 文件夹）。")
-@click.option("--priority", "priority", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+@click.option("--priority", "priority", type=InputPath(dir_okay=False), default=None,
               help="比对证据优先规则（CSV：higher,lower,note，如“火化,省内企业职保,死亡优先于职保”）；"
                    "规则覆盖的冲突按优先者预勾选。默认不设规则，冲突一律留待入户核实。")
 @click.option("--city-code", is_flag=True, default=None,
@@ -65,7 +65,8 @@ def command(list_path: Path | None, compare: tuple[str, ...], config_path: Path 
     guard.declare_inputs(list_path, [s.path for s in sources], config_path)
     with console.status("正在生成预填表…") as status:
         result = prefill(list_path, sources, units=wanted, out_dir=out_dir, as_of=as_of, city_code=use_city,
-                         progress=lambda m: status.update(escape(m)), priority=priority or config.get("priority"))
+                         progress=lambda m: status.update(Text(m)),  # a Status reads markup in str
+                         priority=priority or config.get("priority"))
     print_result(result, masked=not unmasked)
 
 
@@ -81,38 +82,39 @@ def summary_console_table(result: PrefillResult) -> Table:
     for u in result.all_lines:
         nums = [u.rows, u.suggested, u.conflicts, u.to_visit, u.bad_ids]
         totals = [a + b for a, b in zip(totals, nums, strict=True)]
-        basis = "、".join(f"{escape(k)}{v}" for k, v in u.by_source.items() if v)
+        basis = "、".join(f"{k}{v}" for k, v in u.by_source.items() if v)
         t.add_row(u.name, *map(str, nums), basis)
-    t.add_row("[bold]合计[/]", *map(str, totals), "")
+    t.add_row(styled(("合计", "bold")), *map(str, totals), "")
     return t
 
 
 def print_result(result: PrefillResult, *, masked: bool = True) -> None:
     console.print(summary_console_table(result))
     for s in result.sources:
-        console.print(f"比对：{escape(s.source.label)}（{escape(s.source.path.name)}）有效号码 {s.ids} 人，"
+        console.print(f"比对：{s.source.label}（{s.source.path.name}）有效号码 {s.ids} 人，"
                       f"在名单中 {s.matched} 人，不在名单中 {s.not_in_list} 人"
                       + (f"，号码无法使用 {s.bad_ids} 行" if s.bad_ids else ""), soft_wrap=True)
     if result.excluded:
         console.print(f"未生成（不在 --units 范围内）的单位共 {result.excluded} 人。")
     if result.unrecognised.rows:
-        console.print(f"[yellow]{result.unrecognised.rows} 人无法识别所属单位[/]，已单独列入"
-                      f"“{escape(result.unrecognised.file.name)}”，请人工分派。", soft_wrap=True)
+        console.print(styled((f"{result.unrecognised.rows} 人无法识别所属单位", "yellow"),
+                             f"，已单独列入“{result.unrecognised.file.name}”，请人工分派。"), soft_wrap=True)
     if result.bad_ids:
-        console.print(f"[yellow]{len(result.bad_ids)} 个身份证号码需核实[/]（已在备注中标出，明细见预填汇总.xlsx）：")
+        console.print(styled((f"{len(result.bad_ids)} 个身份证号码需核实", "yellow"), "（已在备注中标出，明细见预填汇总.xlsx）："))
         for b in result.bad_ids[:MAX_BAD_ID_LINES]:
             shown = mask_id(b.id) if masked else b.id
-            console.print(f"  {escape(b.unit)} 名单第{b.source_row}行 {escape(b.name)} {escape(shown)}：{b.reason}")
+            console.print(f"  {b.unit} 名单第{b.source_row}行 {b.name} {shown}：{b.reason}")
         if len(result.bad_ids) > MAX_BAD_ID_LINES:
             console.print(f"  …… 另有 {len(result.bad_ids) - MAX_BAD_ID_LINES} 个")
     if result.cross_units:
-        console.print(f"[yellow]{len(result.cross_units)} 人在名单中列在两个及以上单位[/]，已按户籍所在地只写入一个单位，"
-                      "另一单位记入备注，明细见预填汇总.xlsx“跨单位重复”表。", soft_wrap=True)
+        console.print(styled((f"{len(result.cross_units)} 人在名单中列在两个及以上单位", "yellow"),
+                             "，已按户籍所在地只写入一个单位，另一单位记入备注，明细见预填汇总.xlsx“跨单位重复”表。"),
+                      soft_wrap=True)
     if result.double_insured:
-        console.print(f"[yellow]{len(result.double_insured)} 人重复参保[/]（职保与城乡居保均有记录），"
-                      "明细见预填汇总.xlsx“重复参保”表。", soft_wrap=True)
+        console.print(styled((f"{len(result.double_insured)} 人重复参保", "yellow"),
+                             "（职保与城乡居保均有记录），明细见预填汇总.xlsx“重复参保”表。"), soft_wrap=True)
     if result.students_over_age:
-        console.print(f"[yellow]{len(result.students_over_age)} 名比对为在校学生的人员已满25周岁[/]，请核实是否仍在校，"
-                      "明细见预填汇总.xlsx“在校学生年龄需核实”表。", soft_wrap=True)
+        console.print(styled((f"{len(result.students_over_age)} 名比对为在校学生的人员已满25周岁", "yellow"),
+                             "，请核实是否仍在校，明细见预填汇总.xlsx“在校学生年龄需核实”表。"), soft_wrap=True)
     for f in [*result.files, *result.summary_files]:
-        console.print(f"已写入：{escape(str(f))}")
+        console.print(f"已写入：{f}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from coverage_xl.cli.common import console, handle_errors
+from coverage_xl.cli.common import console, handle_errors, styled
 from coverage_xl.libreoffice import soffice_binary
 from coverage_xl.synth import build_sample_folder, write_sample_exports
 
@@ -40,7 +40,7 @@ def command(out_dir: Path, rows: int, seed: int, errors_per_unit: int, no_legacy
         if existing:
             raise click.UsageError(f"文件夹“{out_dir}”中已有表格文件，请换一个空文件夹，以免混入旧文件。")
     if not no_legacy and soffice_binary() is None:
-        console.print("[yellow]未找到 LibreOffice（soffice），全部生成 .xlsx。[/]")
+        console.print(styled(("未找到 LibreOffice（soffice），全部生成 .xlsx。", "yellow")))
     made = build_sample_folder(out_dir, rows, seed=seed, errors_per_unit=errors_per_unit, legacy_formats=not no_legacy)
     for su in made.values():
         console.print(f"{su.unit.name}：{su.path.name}（{len(su.people)}行）")

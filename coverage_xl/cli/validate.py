@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from coverage_xl import guard
-from coverage_xl.cli.common import as_of_option, console, handle_errors, unmasked_option
+from coverage_xl.cli.common import InputPath, as_of_option, console, handle_errors, unmasked_option
 from coverage_xl.findings import Report
 from coverage_xl.report import annotate, annotated_name, text_summary
 from coverage_xl.validate import input_files, validate_file
@@ -26,7 +25,7 @@ def annotation_target(source: Path, annotate_to: Path, *, several: bool) -> Path
 
 
 @click.command("validate")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=InputPath())
 @as_of_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="输出格式：text 中文摘要，json 机器可读。")
@@ -53,7 +52,7 @@ def command(paths: tuple[Path, ...], as_of, fmt: str, annotate_to: Path | None, 
             continue
         annotate(c.report.path, c.report, targets[f])
         if fmt == "text":
-            console.print(f"已生成标注副本：{escape(str(targets[f]))}")
+            console.print(f"已生成标注副本：{targets[f]}")
     if fmt == "json":
         click.echo(report.to_json(masked=not unmasked))
     else:
