@@ -72,6 +72,7 @@ def test_syntax_error_in_a_docx_template_is_found_before_rendering(world, tmp_pa
 
 def test_missing_survey_or_output_is_a_usage_error(tmp_path):
     assert cli("notices", "bulletin", "-o", tmp_path).code == 2
+    (tmp_path / "附件3.xlsx").write_bytes(b"")  # a survey folder that is not empty: the missing KIND is the error
     run = cli("notices", "--survey", tmp_path, "-o", tmp_path)
     assert run.code == 2 and "bulletin" in run.output
 
