@@ -3,7 +3,9 @@
 Templates are edited by clerks, so they are treated as untrusted input: rendering runs in
 :class:`jinja2.sandbox.SandboxedEnvironment` (no access to Python internals such as
 ``''.__class__``) with :class:`jinja2.StrictUndefined` (a misspelt variable stops the run instead of
-leaving a blank in a letter). Every Jinja failure becomes a :class:`~coverage_xl.errors.TemplateError`
+leaving a blank in a letter), with operation limits (``"x" * 10**9``, ``7 ** 99999999`` are refused), and
+templates from a clerk's folder render in a separate process with time and memory caps
+(:mod:`coverage_xl.notices.sandbox`). Every Jinja failure becomes a :class:`~coverage_xl.errors.TemplateError`
 whose Chinese message names the template and, when known, the variable or the line.
 """
 
@@ -50,11 +52,35 @@ def fmt_pct(value: Any, digits: int = 2) -> str:
 FILTERS: dict[str, Callable[..., Any]] = {"int": fmt_int, "pct": fmt_pct}
 
 
+MAX_REPEAT = 1_000_000
+"""Longest string or list ``*`` may build, and the largest exponent ``**`` may take."""
+
+
+class LimitError(SecurityError):
+    """An operation in a template that would build something huge."""
+
+
+class LimitedSandbox(SandboxedEnvironment):
+    """The sandbox with operation limits on ``*`` and ``**`` (the two ways one expression explodes)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, n in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(n, int) and len(seq) * n > MAX_REPEAT:
+                    raise LimitError(f"“*”将生成 {len(seq) * n} 个字符或元素")
+        if operator == "**" and isinstance(right, int | float) and abs(right) > 1000 and isinstance(left, int | float) \
+                and abs(left) > 1:
+            raise LimitError(f"“**”的指数 {right} 过大")
+        return super().call_binop(context, operator, left, right)
+
+
 def make_env(*, autoescape: bool = False) -> SandboxedEnvironment:
     """The one environment every notice template renders in (sandboxed, strict, our filters).
 
     ``autoescape`` is on for Word XML so that a name such as "A&B" cannot break the document."""
-    env = SandboxedEnvironment(
+    env = LimitedSandbox(
         undefined=jinja2.StrictUndefined,
         autoescape=autoescape,
         # text templates: a block tag on its own line leaves no blank line; Word XML is left as is
@@ -72,6 +98,12 @@ _UNDEFINED_ATTR = re.compile(r"has no attribute '([^']+)'")
 def template_error(exc: Exception, template: str, snippet: str = "") -> TemplateError:
     """A Chinese message for a Jinja failure in ``template`` (a file name a clerk recognises)."""
     where = f"模板“{template}”"
+    if isinstance(exc, LimitError):
+        return TemplateError(f"{where}中的运算结果过大（{exc}），已停止。请检查模板。")
+    if isinstance(exc, RecursionError):
+        return TemplateError(f"{where}嵌套或递归太深（例如宏调用了自身），已停止。")
+    if isinstance(exc, MemoryError):
+        return TemplateError(f"{where}生成时所需内存过大，已停止。请检查模板中的循环或重复。")
     if isinstance(exc, SecurityError):
         return TemplateError(
             f"{where}试图访问不允许的内部属性，已被安全沙箱拒绝（{exc}）。模板中只能使用文档列出的变量。")
@@ -103,8 +135,28 @@ def render_string(source: str, context: Mapping[str, Any], *, name: str = "<文�
         raise template_error(exc, name) from exc
 
 
+def is_builtin(path: str | Path) -> bool:
+    """True for the shipped templates (trusted: rendered in-process); a clerk's folder is not."""
+    try:
+        return Path(path).resolve().parent == BUILTIN_DIR.resolve()
+    except OSError:
+        return False
+
+
 def render_text(path: str | Path, context: Mapping[str, Any]) -> str:
-    """Render a text template file (UTF-8, BOM tolerated); leading/trailing white space removed."""
+    """Render a text template file (UTF-8, BOM tolerated); leading/trailing white space removed.
+
+    A clerk's template renders in the limited worker (:mod:`coverage_xl.notices.sandbox`)."""
+    from coverage_xl.notices.sandbox import guarded, render_limited
+
+    path = Path(path)
+    if is_builtin(path):
+        return guarded(path.name, text_of, path, context)
+    return render_limited("text", path, context)
+
+
+def text_of(path: str | Path, context: Mapping[str, Any]) -> str:
+    """Render a text template file in this process (see :func:`render_text`)."""
     path = Path(path)
     try:
         source = path.read_text(encoding="utf-8-sig")
@@ -121,11 +173,26 @@ def _docx_snippet(exc: Exception) -> str:
 def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Path) -> Path:
     """Render a Word template (Jinja inside the document, docxtpl syntax) to ``out``.
 
-    The document is written atomically: a failed render leaves no half-written file."""
+    A clerk's template renders in the limited worker (:mod:`coverage_xl.notices.sandbox`). The
+    document is written atomically: a failed render leaves no file, half-written or otherwise."""
+    from coverage_xl import guard
+    from coverage_xl.notices.sandbox import guarded, render_limited
+
+    template = Path(template)
+    if is_builtin(template):
+        data = guarded(template.name, docx_bytes, template, context)
+    else:
+        data = render_limited("docx", template, context)
+    guard.write_bytes(out, data, kind="notices")
+    return Path(out)
+
+
+def docx_bytes(template: str | Path, context: Mapping[str, Any]) -> bytes:
+    """Render a Word template in this process and return the document (see :func:`render_docx`)."""
+    import io
+
     from docx.opc.exceptions import PackageNotFoundError
     from docxtpl import DocxTemplate
-
-    from coverage_xl import guard
 
     template = Path(template)
     try:
@@ -138,9 +205,9 @@ def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Pat
     except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:  # e.g. {{ 1 + "a" }}
         raise template_error(exc, template.name) from exc
     keep_table_rows_whole(doc.docx)
-    with guard.output(out, kind="notices") as tmp:
-        doc.save(str(tmp))
-    return Path(out)
+    buf = io.BytesIO()
+    doc.save(buf)
+    return buf.getvalue()
 
 
 # Children of <w:trPr> in the order the schema (ECMA-376 CT_TrPrBase) wants them; Word rejects others.
