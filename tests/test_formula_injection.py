@@ -21,7 +21,7 @@ import pytest
 
 from coverage_xl import synth
 from coverage_xl.layout import ANNEX3, ANNEX_LABEL, TOTAL_LABEL, leaf_headers
-from coverage_xl.sheets.cells import append_row, write_formula, write_value
+from coverage_xl.sheets.cells import append_row, write_formula, write_row, write_value
 from coverage_xl.sheets.rowcheck import CHECK_COLUMN
 from coverage_xl.spreadsheet_text import csv_field, looks_like_formula
 from coverage_xl.units import default_units
@@ -369,3 +369,33 @@ def test_libreoffice_shows_the_payload_literally_in_csv_and_pdf(campaign, tmp_pa
 
     shown = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "=1+1" in shown and "@SUM(A1)" in shown
+
+
+def test_the_excel_layer_hands_formula_like_text_to_excel_with_its_quote_prefix(tmp_path, monkeypatch):
+    """Assigning "=1+1" to a live Excel range makes a formula; Excel's own prefix ' keeps it text."""
+    import xlwings_standin as standin
+
+    from coverage_xl import excel
+
+    monkeypatch.setattr(excel, "xw", standin)
+    blank = openpyxl.Workbook()
+    blank.save(tmp_path / "总表.xlsx")
+    book = standin.load_book(tmp_path / "总表.xlsx")
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    write_row(ws, 1, ["=1+1", "@SUM(A1)", "张三", "-2+3"])
+    write_formula(ws, 1, 5, "=A1")
+    sheet = excel.copy_sheet(ws, book, "校验结果")
+    assert [sheet.cells.get((1, c)) for c in range(1, 6)] == ["'=1+1", "'@SUM(A1)", "张三", "'-2+3", "=A1"]
+
+
+def test_an_ods_submission_rebuilt_for_annotation_keeps_payloads_as_text(campaign, tmp_path):
+    """.xls/.ods inputs are rebuilt from their values for the annotated copy: through the one writer."""
+    from conftest import libreoffice_convert
+
+    src = campaign["survey"] / HOSTILE_FILES["南嘴镇"]
+    ods = libreoffice_convert(src, "ods", tmp_path / "ods")
+    out = tmp_path / "标注.xlsx"
+    run = cli("validate", ods, "--annotate", out, "--as-of", AS_OF)
+    assert run.code == 1, run.output
+    assert_clean([out])
