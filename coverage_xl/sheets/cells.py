@@ -29,12 +29,13 @@ __all__ = ["set_value", "write_value", "write_row", "append_row", "write_formula
 def set_value(cell: Any, value: object) -> Any:
     """Give ``cell`` the value ``value``; a string is always stored as text, exactly as given."""
     if isinstance(value, str):
-        text = cell_text(str(value))
-        cell.value = text
-        cell.data_type = "s"  # not 'f' (=…) and not 'e' (#N/A, #REF! …): text typed by a person
-        quote = looks_like_formula(text)
-        if quote or cell.quotePrefix:
-            cell.quotePrefix = quote
+        text = cell_text(str(value))  # what openpyxl's own check does (XML-illegal characters, length)
+        cell._value = text  # bound directly, as openpyxl's reader does: never 'f' (=…) nor 'e' (#N/A …)
+        cell.data_type = "s"
+        if looks_like_formula(text):
+            cell.quotePrefix = True
+        elif cell._style is not None and cell._style.quotePrefix:
+            cell.quotePrefix = False
     else:
         cell.value = value
         if cell.data_type in ("f", "e"):  # a str subclass or a formula object: still data
