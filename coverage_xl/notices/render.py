@@ -56,8 +56,9 @@ MAX_REPEAT = 1_000_000
 """Longest string or list ``*`` may build, and the largest exponent ``**`` may take."""
 
 
-class LimitError(SecurityError):
-    """An operation in a template that would build something huge."""
+class LimitError(SecurityError, TemplateError):
+    """An operation in a template that would build something huge (a sandbox refusal, and one of the
+    project's errors)."""
 
 
 class LimitedSandbox(SandboxedEnvironment):
@@ -135,6 +136,58 @@ def render_string(source: str, context: Mapping[str, Any], *, name: str = "<文�
         raise template_error(exc, name) from exc
 
 
+MAX_DOCX_BYTES = 50 * 1024**2
+"""Unzipped size of one rendered Word document."""
+MAX_TEXT_CHARS = 100_000
+"""Characters of one rendered text (an SMS is 70)."""
+
+
+def too_large_message(template: str, what: str) -> str:
+    return f"模板“{template}”生成的内容过大（{what}），已停止。请检查模板中的循环或重复。"
+
+
+def _unpacked_size(docx: bytes) -> int:
+    """Bytes of the document once unzipped (100 MB of repeated text zips to almost nothing)."""
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(docx)) as z:
+            return sum(i.file_size for i in z.infolist())
+    except zipfile.BadZipFile:
+        return len(docx)
+
+
+def check_size(template: str, result: bytes | str) -> bytes | str:
+    """Refuse an output over the caps (the same rule in the worker and for the built-in templates)."""
+    if isinstance(result, bytes) and _unpacked_size(result) > MAX_DOCX_BYTES:
+        raise TemplateError(too_large_message(template, f"超过 {MAX_DOCX_BYTES // 1024**2} MB"))
+    if isinstance(result, str) and len(result) > MAX_TEXT_CHARS:
+        raise TemplateError(too_large_message(template, f"超过 {MAX_TEXT_CHARS} 个字"))
+    return result
+
+
+def guarded(template: str, func: Any, *args: Any) -> Any:
+    """Call a renderer, turning RecursionError and MemoryError into a Chinese TemplateError."""
+    try:
+        return check_size(template, func(*args))
+    except RecursionError:
+        raise TemplateError(f"模板“{template}”嵌套或递归太深（例如宏调用了自身），已停止。") from None
+    except MemoryError:
+        raise TemplateError(f"模板“{template}”生成时所需内存过大，已停止。请检查模板中的循环或重复。") from None
+
+
+def worker_render(kind: str, template: str, context: Mapping[str, Any]) -> tuple[str, Any]:
+    """What the limited worker runs for a clerk's template: ("ok", bytes or text) or ("error", message)."""
+    name = Path(template).name
+    try:
+        return "ok", guarded(name, docx_bytes if kind == "docx" else text_of, template, context)
+    except TemplateError as exc:
+        return "error", str(exc)
+    except Exception as exc:  # noqa: BLE001 - anything a template provokes becomes a message
+        return "error", str(template_error(exc, name))
+
+
 def is_builtin(path: str | Path) -> bool:
     """True for the shipped templates (trusted: rendered in-process); a clerk's folder is not."""
     try:
@@ -147,12 +200,12 @@ def render_text(path: str | Path, context: Mapping[str, Any]) -> str:
     """Render a text template file (UTF-8, BOM tolerated); leading/trailing white space removed.
 
     A clerk's template renders in the limited worker (:mod:`coverage_xl.notices.sandbox`)."""
-    from coverage_xl.notices.sandbox import guarded, render_limited
+    from coverage_xl.notices.sandbox import run_limited
 
     path = Path(path)
     if is_builtin(path):
         return guarded(path.name, text_of, path, context)
-    return render_limited("text", path, context)
+    return run_limited(path.name, worker_render, "text", str(path), dict(context))
 
 
 def text_of(path: str | Path, context: Mapping[str, Any]) -> str:
@@ -176,13 +229,13 @@ def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Pat
     A clerk's template renders in the limited worker (:mod:`coverage_xl.notices.sandbox`). The
     document is written atomically: a failed render leaves no file, half-written or otherwise."""
     from coverage_xl import guard
-    from coverage_xl.notices.sandbox import guarded, render_limited
+    from coverage_xl.notices.sandbox import run_limited
 
     template = Path(template)
     if is_builtin(template):
         data = guarded(template.name, docx_bytes, template, context)
     else:
-        data = render_limited("docx", template, context)
+        data = run_limited(template.name, worker_render, "docx", str(template), dict(context))
     guard.write_bytes(out, data, kind="notices")
     return Path(out)
 

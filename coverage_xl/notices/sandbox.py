@@ -11,10 +11,11 @@ one worker process (started once per run, reused for every document):
   template fails with ``MemoryError`` inside the worker (on Windows the operation limits of
   :func:`coverage_xl.notices.render.make_env` and the output cap still apply);
 * **recursion** — ``RecursionError`` becomes a message, as does a worker that dies;
-* **output size** — a document over :data:`MAX_DOCX_BYTES`, a text over :data:`MAX_TEXT_CHARS`.
+* **output size** — checked by the renderer (:func:`coverage_xl.notices.render.check_size`).
 
-The worker only renders and returns the bytes; the parent writes the file atomically, so a failed
-template leaves no file, half-written or otherwise.
+This module knows nothing of templates: :mod:`coverage_xl.notices.render` sends its own rendering
+function. The worker only renders and returns the bytes; the parent writes the file atomically, so a
+failed template leaves no file, half-written or otherwise.
 """
 
 from __future__ import annotations
@@ -22,8 +23,7 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import sys
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from coverage_xl.errors import TemplateError
@@ -32,45 +32,6 @@ TIME_LIMIT = 60.0
 """Seconds one document may take (the built-in templates take well under a second)."""
 MEMORY_LIMIT = 2 * 1024**3
 """Bytes of address space the worker may use (POSIX)."""
-MAX_DOCX_BYTES = 50 * 1024**2
-"""Unzipped size of one rendered Word document."""
-MAX_TEXT_CHARS = 100_000
-"""Characters of one rendered text (an SMS is 70)."""
-
-
-def too_large_message(template: str, what: str) -> str:
-    return f"模板“{template}”生成的内容过大（{what}），已停止。请检查模板中的循环或重复。"
-
-
-def _unpacked_size(docx: bytes) -> int:
-    """Bytes of the document once unzipped (100 MB of repeated text zips to almost nothing)."""
-    import io
-    import zipfile
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(docx)) as z:
-            return sum(i.file_size for i in z.infolist())
-    except zipfile.BadZipFile:
-        return len(docx)
-
-
-def check_size(template: str, result: bytes | str) -> bytes | str:
-    """Refuse an output over the caps (the same rule in the worker and for the built-in templates)."""
-    if isinstance(result, bytes) and _unpacked_size(result) > MAX_DOCX_BYTES:
-        raise TemplateError(too_large_message(template, f"超过 {MAX_DOCX_BYTES // 1024**2} MB"))
-    if isinstance(result, str) and len(result) > MAX_TEXT_CHARS:
-        raise TemplateError(too_large_message(template, f"超过 {MAX_TEXT_CHARS} 个字"))
-    return result
-
-
-def guarded(template: str, func: Any, *args: Any) -> Any:
-    """Call a renderer, turning RecursionError and MemoryError into a Chinese TemplateError."""
-    try:
-        return check_size(template, func(*args))
-    except RecursionError:
-        raise TemplateError(f"模板“{template}”嵌套或递归太深（例如宏调用了自身），已停止。") from None
-    except MemoryError:
-        raise TemplateError(f"模板“{template}”生成时所需内存过大，已停止。请检查模板中的循环或重复。") from None
 
 
 def _limit_memory(limit: int) -> None:
@@ -87,30 +48,25 @@ def _limit_memory(limit: int) -> None:
 
 
 def _serve(conn: Any, memory_limit: int) -> None:
-    """The worker: receive (kind, template, context), send back ("ok", result) or ("error", message)."""
+    """The worker: receive (name, func, args), send back what ``func(*args)`` returns — ("ok", value) or
+    ("error", message) — or ("error", message) for a MemoryError or anything else it raised."""
     _limit_memory(memory_limit)
     sys.setrecursionlimit(2000)
-    from coverage_xl.notices import render
-
-    renderers = {"docx": render.docx_bytes, "text": render.text_of}
     while True:
         try:
-            kind, template, context = conn.recv()
+            name, func, args = conn.recv()
         except (EOFError, OSError):
             return
-        name = Path(template).name
         try:
-            reply = ("ok", guarded(name, renderers[kind], template, context))
-        except TemplateError as exc:
-            reply = ("error", str(exc))
+            reply = func(*args)
         except MemoryError:
-            reply = ("error", f"模板“{name}”生成时所需内存过大，已停止。")
+            reply = ("error", f"模板“{name}”生成时所需内存过大，已停止。请检查模板中的循环或重复。")
         except Exception as exc:  # noqa: BLE001 - anything a template provokes becomes a message
-            reply = ("error", str(render.template_error(exc, name)))
+            reply = ("error", f"模板“{name}”无法生成：{type(exc).__name__}: {exc}")
         try:
             conn.send(reply)
         except MemoryError:
-            conn.send(("error", too_large_message(name, "无法传回")))
+            conn.send(("error", f"模板“{name}”生成的内容过大，无法传回，已停止。"))
 
 
 class Sandbox:
@@ -136,13 +92,14 @@ class Sandbox:
             self._conn.close()
         self._proc = self._conn = None
 
-    def render(self, kind: str, template: Path, context: Mapping[str, Any]) -> Any:
+    def run(self, name: str, func: Callable[..., tuple[str, Any]], *args: Any) -> Any:
+        """``func(*args)`` in the worker (``func`` returns ("ok", value) or ("error", message));
+        ``name`` is the template the messages name."""
         if self._proc is None or not self._proc.is_alive():
             self.stop()
             self._start()
-        name = template.name
         try:
-            self._conn.send((kind, str(template), dict(context)))
+            self._conn.send((name, func, args))
             if not self._conn.poll(TIME_LIMIT):
                 self.stop()
                 raise TemplateError(f"模板“{name}”生成一份文件超过 {TIME_LIMIT:g} 秒，已停止。请检查模板中的循环。")
@@ -159,6 +116,6 @@ _SANDBOX = Sandbox()
 atexit.register(_SANDBOX.stop)
 
 
-def render_limited(kind: str, template: Path, context: Mapping[str, Any]) -> Any:
-    """Render ``template`` (``kind`` "docx" → bytes, "text" → str) in the limited worker."""
-    return _SANDBOX.render(kind, template, context)
+def run_limited(name: str, func: Callable[..., tuple[str, Any]], *args: Any) -> Any:
+    """Run ``func(*args)`` in the limited worker (see :meth:`Sandbox.run`)."""
+    return _SANDBOX.run(name, func, *args)
