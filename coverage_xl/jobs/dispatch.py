@@ -44,19 +44,6 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
     dup = dup.assign(status_label=dup.get("drawing", pd.Series(dtype=object)).map({True: "领取待遇", False: "已登记"}),
                      paid_label=dup.get("paid", pd.Series(dtype=object)).map({True: "是", False: "否"}))
     dup = dup.astype(object).where(dup.notna(), "")
-    history = merge_history(read_history(out_path), history_rows(result))
-    builders = {
-        ANNEX5.sheet_name: lambda ws: write_annex5(ws, result.annex5, day=result.as_of, reporter=reporter,
-                                                   contact=contact, unit_text=unit_text,
-                                                   rate_note=result.counting.rate_note, dedup=result.dedup),
-        PROGRESS_SHEET: lambda ws: write_progress(ws, result.progress, as_of=result.as_of,
-                                                  milestones=result.milestones),
-        HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
-        DUPLICATE_INSURANCE_SHEET: lambda ws: write_people_list(
-            ws, "沅江市重复参保人员名单", f"截至{chinese_date(result.as_of)}，摸底为已参加职工养老保险（附件3第8–10列）、"
-            f"或在职保比对数据中，同时已进行城乡居保参保登记（参保状态未终止）的人员，共{len(dup)}人，请核实后办理清理。",
-            DUPLICATE_INSURANCE_COLUMNS, dup.to_dict("records"), sheet=DUPLICATE_INSURANCE_SHEET),
-    }
     inputs = [f.path for f in result.batch.files] + [f.path for f in result.exports]
     guard.may_write(out_path, kind="dispatch", update=True, inputs=inputs)
     with guard.locked(out_path):
@@ -70,7 +57,7 @@ def write_dispatch(result: DispatchResult, out_path: str | Path, *, reporter: st
             HISTORY_SHEET: lambda ws: write_history(ws, history, result.milestones),
             DUPLICATE_INSURANCE_SHEET: lambda ws: write_people_list(
                 ws, "沅江市重复参保人员名单", f"截至{chinese_date(result.as_of)}，摸底为已参加职工养老保险（附件3第8–10列）、"
-                f"同时已进行城乡居保参保登记（参保状态未终止）的人员，共{len(dup)}人，请核实后办理清理。",
+                f"或在职保比对数据中，同时已进行城乡居保参保登记（参保状态未终止）的人员，共{len(dup)}人，请核实后办理清理。",
                 DUPLICATE_INSURANCE_COLUMNS, dup.to_dict("records"), sheet=DUPLICATE_INSURANCE_SHEET),
         }
         write_owned_sheets(out_path, builders, kind="dispatch", inputs=inputs)
