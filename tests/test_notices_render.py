@@ -164,3 +164,21 @@ def test_copy_builtin_keeps_files_already_edited(tmp_path):
     assert {p.name for p in copied} == set(mt.ALL_TEMPLATES)
     assert mine.read_text(encoding="utf-8") == "我改过的{{ name }}"
     assert (tmp_path / mt.BULLETIN).read_bytes() == (BUILTIN_DIR / mt.BULLETIN).read_bytes()
+
+
+def test_listing_resolution_of_the_fast_template_equals_docxtpls_own():
+    """Only paragraphs holding a tab/newline/\\a/\\f go through docxtpl's resolve_listing; the result
+    must be the same text as docxtpl running it over the whole body."""
+    from docxtpl import DocxTemplate
+
+    from coverage_xl.notices.render import _docx_template_class
+
+    body = ('<w:body><w:p><w:pPr><w:jc w:val="center"/></w:pPr><w:r><w:rPr><w:b/></w:rPr>'
+            '<w:t xml:space="preserve">第一行\n第二行\t制表\f分页\a段落</w:t></w:r></w:p>\n'
+            '<w:p w:rsidR="1"><w:r><w:t>A&amp;B &lt;x&gt; 无换行</w:t></w:r><w:r><w:tab/></w:r></w:p>'
+            '<w:tbl><w:tr><w:tc><w:p><w:r><w:t>格\n内</w:t></w:r></w:p></w:tc></w:tr></w:tbl></w:body>')
+    fast = _docx_template_class().resolve_listing(None, body)
+    assert fast == DocxTemplate.resolve_listing(None, body)
+    assert "<w:br/>" in fast and '<w:br w:type="page"/>' in fast and "<w:tab/></w:r>" in fast
+    plain = body.replace("\n", "").replace("\t", "").replace("\f", "").replace("\a", "")
+    assert _docx_template_class().resolve_listing(None, plain) == plain

@@ -31,7 +31,7 @@ from coverage_xl.notices import context as cx
 from coverage_xl.notices import render as mt
 from coverage_xl.notices import sms
 from coverage_xl.notices.render import check_template, find_template, render_docx
-from coverage_xl.sheets.frame import HANDWRITING_ROW, save_workbook, setup_print, wrap_and_fit
+from coverage_xl.sheets.frame import HANDWRITING_ROW, save_workbook, setup_print, stamp, wrap_and_fit
 
 KINDS = ("bulletin", "unit", "sms", "turning60", "statement", "reasons", "estimate")
 KIND_LABELS = {
@@ -145,6 +145,17 @@ CONTACT_CHOICES = ("上门", "电话", "短信", "微信", "其他")
 UNWILLING_REASON = REASON_CHOICES[0]
 
 
+def _body_styles() -> tuple[Any, Any]:
+    from openpyxl.styles import Border, Font, Side
+
+    thin = Side(style="thin")
+    return Font(name="宋体", size=10), Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+_BODY_FONT, _BOX = _body_styles()
+"""Shared style objects of the reasons sheet's body cells (:func:`stamp` caches on their identity)."""
+
+
 def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> None:
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -181,10 +192,9 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
                   willing, UNWILLING_REASON if willing == "否" else "", None, None, None, None)
         for c, v in enumerate(values, start=1):
             cell = write_value(ws, r, c, v)
-            cell.border = border
-            cell.font = Font(name="宋体", size=10)
             if c in (4, 6):
                 cell.number_format = "@"  # ID numbers and phones stay text (no 4.30981E+17)
+            stamp(cell, font=_BODY_FONT, border=_BOX)  # one style lookup per sheet, not per cell
     end = max(r, 3 + 1)
     ws.row_dimensions[3].height = 30
     wrap_and_fit(ws, range(4, r + 1), [5, 8, 12], min_height=HANDWRITING_ROW)

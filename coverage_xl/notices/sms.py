@@ -24,7 +24,7 @@ import pandas as pd
 
 from coverage_xl import guard
 from coverage_xl.notices.context import birthday, chinese_date, registered_unpaid, turning_60
-from coverage_xl.notices.render import render_text
+from coverage_xl.notices.render import text_renderer
 from coverage_xl.spreadsheet_text import csv_writer
 
 SMS_COLUMNS = ("电话", "姓名", "短信内容", "字数", "是否超长")
@@ -81,6 +81,7 @@ def build_sms(people: pd.DataFrame, template: Path, context: Callable[[Mapping[s
     """One SMS per person with a mobile number; the same ID number (listed twice) gets one SMS."""
     out = SmsList()
     seen: set[str] = set()
+    render = text_renderer(template)
     for p in people.to_dict("records"):
         key = _text(p.get("match_id") or p.get("id")) or f"{p.get('name')}|{p.get('phone')}"
         if key in seen:
@@ -91,7 +92,7 @@ def build_sms(people: pd.DataFrame, template: Path, context: Callable[[Mapping[s
         if not phone:
             out.no_mobile += 1
             continue
-        text = render_text(template, context(p))
+        text = render(context(p))
         out.rows.append(SmsRow(phone, _text(p.get("name")), text, _text(p.get("unit"))))
     return out
 
