@@ -328,17 +328,33 @@ _TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfte
                "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
 
 
-def _set_row_flag(tr, name: str) -> None:
+@functools.cache
+def _row_flag(name: str) -> Any:
+    """One ``<w:name/>`` element, copied for every row (a letter per person has tens of thousands)."""
     from docx.oxml import OxmlElement
+
+    return OxmlElement(f"w:{name}")
+
+
+@functools.cache
+def _later_than(name: str) -> frozenset[str]:
+    from docx.oxml.ns import qn
+
+    return frozenset(qn(f"w:{n}") for n in _TRPR_ORDER[_TRPR_ORDER.index(name) + 1:])
+
+
+def _set_row_flag(tr, name: str) -> None:
+    from copy import deepcopy
+
     from docx.oxml.ns import qn
 
     trpr = tr.get_or_add_trPr()
     if trpr.find(qn(f"w:{name}")) is not None:
         return
-    later = _TRPR_ORDER[_TRPR_ORDER.index(name) + 1:]
-    flag = OxmlElement(f"w:{name}")
+    later = _later_than(name)
+    flag = deepcopy(_row_flag(name))
     for child in trpr:
-        if child.tag.rsplit("}", 1)[-1] in later:
+        if child.tag in later:
             child.addprevious(flag)
             return
     trpr.append(flag)
