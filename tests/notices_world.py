@@ -27,6 +27,7 @@ class World:
     run: NoticeRun
     out: Path
     annex5_book: Path
+    unit_steps: list[tuple[str, str, int, int]]
 
 
 def _write(path: Path, header: list[str], rows: list[list[object]]) -> Path:
@@ -56,10 +57,12 @@ def build_world(root: Path, survey: Path, *, seed: int = 6) -> World:
                   encoding="utf-8")
     out = root / "通报"
     result = run_dispatch(first.batch, [reg], [pay], AS_OF, milestones=ms)
+    steps: list[tuple[str, str, int, int]] = []
     run = render_notices(["all"], first.batch, [reg], [pay], AS_OF, out_dir=out, dispatch=result,
-                         allow_incomplete=True)  # the packaged parameters leave local figures blank
+                         allow_incomplete=True,  # the packaged parameters leave local figures blank
+                         kind_progress=lambda *step: steps.append(step))
     book = write_dispatch(result, root / "调度表.xlsx")
-    return World(survey, reg, pay, ms, result, run, out, book)
+    return World(survey, reg, pay, ms, result, run, out, book, steps)
 
 
 _BUILT: dict[Path, World] = {}

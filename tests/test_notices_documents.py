@@ -170,3 +170,17 @@ def test_reasons_workbooks_hold_the_units_unregistered_people_with_trace_columns
         assert ws.cell(4, 4).number_format == "@"
         lists = {str(dv.sqref): dv.formula1 for dv in ws.data_validations.dataValidation}
         assert any("人户分离，联系不上" in f for f in lists.values() if f)
+
+
+def test_each_unit_by_unit_kind_reports_its_units_in_order_for_its_own_progress_bar(world):
+    """The CLI draws one bar per document kind from these steps: (kind, unit, done, units of the kind)."""
+    for kind, prefix in (("unit", "督办通知"), ("statement", "不参保意愿书"), ("reasons", "未参保原因反馈表"),
+                         ("estimate", "测算告知书")):
+        steps = [s for s in world.unit_steps if s[0] == kind]
+        written = [p.parent.name for p in world.run.written[kind]]
+        assert written, kind
+        assert [s[1] for s in steps if s[1] in written] == written
+        assert [s[2] for s in steps] == list(range(1, len(steps) + 1))
+        assert {s[3] for s in steps} == {len(steps)}
+        assert all(p.name.startswith(prefix) for p in world.run.written[kind])
+    assert {s[0] for s in world.unit_steps} == {"unit", "statement", "reasons", "estimate"}

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.progress import TaskID
 from rich.table import Table
 
 from coverage_xl import guard
@@ -86,15 +87,22 @@ def command(kinds: tuple[str, ...], survey: Path | None, registrations: tuple[Pa
     guard.may_write_folder(out, kind="notices")  # before the dispatch: a folder we may not replace fails fast
     with progress_bar("生成通报") as bar:
         task = bar.add_task("", total=1)
+        kind_tasks: dict[str, TaskID] = {}
 
         def step(label: str, n: int, total: int) -> None:
             bar.update(task, completed=n, total=max(total, 1), description=label)
+
+        def unit_step(kind: str, unit: str, n: int, total: int) -> None:
+            """A bar for each document kind written unit by unit (a kind can take a while at city scale)."""
+            if kind not in kind_tasks:
+                kind_tasks[kind] = bar.add_task("", total=max(total, 1))
+            bar.update(kind_tasks[kind], completed=n, total=max(total, 1), description=f"{KIND_LABELS[kind]}：{unit}")
 
         run = render_notices(kinds, survey, _files(registrations), _files(payments), as_of, out_dir=out,
                              templates=templates, months=months, deadline=deadline, tier=tier,
                              milestones=milestones, progress=step,
                              counting=load_counting(rate_basis, progress_basis), signed=list(signed) or None,
-                             params=params_path, allow_incomplete=allow_incomplete)
+                             params=params_path, allow_incomplete=allow_incomplete, kind_progress=unit_step)
     table = Table(title=f"已生成（统计日期 {as_of.isoformat()}）", show_header=True, header_style="bold")
     table.add_column("内容")
     table.add_column("文件数", justify="right")

@@ -42,6 +42,8 @@ UNITS_DIR = "各单位"
 SMS_DIR = "短信"
 
 Progress = Callable[[str, int, int], None]  # (Chinese label of the step, done, total)
+UnitProgress = Callable[[str, int, int], None]  # within one kind: (unit just written, units done, units)
+KindProgress = Callable[[str, str, int, int], None]  # (kind, unit just written, units done, units of that kind)
 
 
 @dataclass
@@ -75,22 +77,29 @@ def write_bulletin(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt.date,
 
 
 def write_unit_notices(annex5: pd.DataFrame, progress: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
-                       templates: str | Path | None = None, deadline: dt.date | None = None) -> list[Path]:
+                       templates: str | Path | None = None, deadline: dt.date | None = None,
+                       each: UnitProgress | None = None) -> list[Path]:
     template = find_template(mt.UNIT_NOTICE, templates)
     out = []
-    for ctx in cx.unit_notice_contexts(annex5, progress, as_of, deadline=deadline):
+    contexts = list(cx.unit_notice_contexts(annex5, progress, as_of, deadline=deadline))
+    for ctx in contexts:
         name = ctx["unit"]["name"]
         out.append(render_docx(template, ctx, unit_dir(Path(out_dir), name) / f"督办通知_{name}.docx"))
+        if each:
+            each(name, len(out), len(contexts))
     return out
 
 
 def write_statements(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
-                     templates: str | Path | None = None) -> list[Path]:
+                     templates: str | Path | None = None, each: UnitProgress | None = None) -> list[Path]:
     template = find_template(mt.STATEMENT, templates)
     out = []
-    for unit, grp in cx.by_unit(cx.unwilling_people(people)):
+    units = list(cx.by_unit(cx.unwilling_people(people)))
+    for n, (unit, grp) in enumerate(units, start=1):
         ctx = cx.statement_context(unit, grp, as_of)
         out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"不参保意愿书_{unit}.docx"))
+        if each:
+            each(unit, n, len(units))
     return out
 
 
@@ -119,17 +128,19 @@ def estimate_letters(people: pd.DataFrame, unit: str, as_of: dt.date, *, tier: i
 
 def write_estimate_letters(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
                            templates: str | Path | None = None, tier: int | None = None,
-                           params: Any = None) -> tuple[list[Path], list[str]]:
+                           params: Any = None, each: UnitProgress | None = None) -> tuple[list[Path], list[str]]:
     """测算告知书 for in-scope people not registered, one .docx per unit, one page per person."""
     template = find_template(mt.ESTIMATE_LETTER, templates)
     out, skipped = [], []
-    for unit, grp in cx.by_unit(cx.not_registered(people)):
+    units = list(cx.by_unit(cx.not_registered(people)))
+    for n, (unit, grp) in enumerate(units, start=1):
         letters, skip = estimate_letters(grp, unit, as_of, tier=tier, params=params)
         skipped.extend(f"{unit}{s}" for s in skip)
-        if not letters:
-            continue
-        ctx = {**cx.common_context(as_of), "unit": unit, "letters": letters}
-        out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"测算告知书_{unit}.docx"))
+        if letters:
+            ctx = {**cx.common_context(as_of), "unit": unit, "letters": letters}
+            out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"测算告知书_{unit}.docx"))
+        if each:
+            each(unit, n, len(units))
     return out, skipped
 
 
@@ -214,16 +225,20 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
     setup_print(ws, header_start=3, header_end=3)
 
 
-def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> list[Path]:
+def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
+                  each: UnitProgress | None = None) -> list[Path]:
     """未参保原因反馈表 per unit: in-scope people not registered, with 联系时间/联系方式/未参保原因/记录人."""
     import openpyxl
 
     out = []
-    for unit, grp in cx.by_unit(cx.not_registered(people)):
+    units = list(cx.by_unit(cx.not_registered(people)))
+    for unit, grp in units:
         wb = openpyxl.Workbook()
         _reasons_sheet(wb, unit, grp, as_of)
         out.append(guard.write_file(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
                                     lambda p, wb=wb: save_workbook(wb, p), kind="notices"))
+        if each:
+            each(unit, len(out), len(units))
     return out
 
 
@@ -244,7 +259,8 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
                    templates: str | Path | None = None, months: int = 3, deadline: dt.date | None = None,
                    tier: int | None = None, milestones: Any = None, progress: Progress | None = None,
                    dispatch: Any = None, counting: Any = None, signed: Sequence[str | Path] | None = None,
-                   params: Any = None, allow_incomplete: bool = False) -> NoticeRun:
+                   params: Any = None, allow_incomplete: bool = False,
+                   kind_progress: KindProgress | None = None) -> NoticeRun:
     """Run the dispatch once and write the notices of ``kinds`` ("all" for every kind) into ``out_dir``.
 
     ``survey`` is a folder, a list of files or a SurveyBatch; ``dispatch`` may pass an existing
@@ -257,7 +273,10 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     estimate letters. While any of them is blank (参数待市局填写) no letter is written and the reason,
     naming every blank parameter, goes to ``run.refused`` — a resident must never receive a figure
     that understates the pension without a visible warning; ``allow_incomplete`` writes them anyway,
-    with the warning on each page."""
+    with the warning on each page.
+
+    ``progress`` follows the run kind by kind; ``kind_progress`` follows the units within a kind
+    (the CLI draws a bar for each kind from it)."""
     from coverage_xl.dispatch import run_dispatch
     from coverage_xl.estimate import Params, load_params
 
@@ -291,7 +310,8 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     total = len(wanted)
     with guard.output_folder(out, kind="notices") as staging:  # the whole set, or nothing
         _write_kinds(run, wanted, dispatch, people, staging, templates=templates, deadline=deadline, tier=tier,
-                     months=months, progress=progress, params=params, allow_incomplete=allow_incomplete)
+                     months=months, progress=progress, params=params, allow_incomplete=allow_incomplete,
+                     kind_progress=kind_progress)
     run.written = {k: [out / p.relative_to(staging) for p in paths] for k, paths in run.written.items()}
     if progress:
         progress("完成", total, total)
@@ -300,7 +320,8 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
 
 def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.DataFrame, out: Path, *,
                  templates: str | Path | None, deadline: dt.date | None, tier: int | None, months: int,
-                 progress: Progress | None, params: Any, allow_incomplete: bool) -> None:
+                 progress: Progress | None, params: Any, allow_incomplete: bool,
+                 kind_progress: KindProgress | None = None) -> None:
     """Write every kind asked for into ``out`` (the staging folder of the run)."""
     from coverage_xl.estimate import incomplete_message
 
@@ -309,22 +330,25 @@ def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.Da
     for n, kind in enumerate(wanted, start=1):
         if progress:
             progress(f"生成{KIND_LABELS[kind]}", n - 1, total)
+        each = None if kind_progress is None else (
+            lambda unit, done, units, kind=kind: kind_progress(kind, unit, done, units))
         if kind == "bulletin":
             paths = [write_bulletin(dispatch.annex5, dispatch.progress, as_of, out, templates=templates)]
         elif kind == "unit":
             paths = write_unit_notices(dispatch.annex5, dispatch.progress, as_of, out, templates=templates,
-                                       deadline=deadline)
+                                       deadline=deadline, each=each)
             if not paths:
                 run.notes.append("没有进度滞后的单位，未生成督办通知。")
         elif kind == "statement":
-            paths = write_statements(people, as_of, out, templates=templates)
+            paths = write_statements(people, as_of, out, templates=templates, each=each)
         elif kind == "reasons":
-            paths = write_reasons(people, as_of, out)
+            paths = write_reasons(people, as_of, out, each=each)
         elif kind == "estimate" and params.pending and not allow_incomplete:
             run.refused.append(incomplete_message(params))
             paths = []
         elif kind == "estimate":
-            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier, params=params)
+            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier, params=params,
+                                                    each=each)
             if skipped:
                 run.notes.append(f"有{len(skipped)}人无法测算，未生成告知书（如未满16周岁或出生日期不明）。")
         elif kind in ("sms", "turning60"):

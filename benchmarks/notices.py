@@ -1,0 +1,98 @@
+"""Time ``coverage-xl notices all`` at city scale against the floor (reading the same inputs with
+python-calamine); write benchmarks/results/notices.md and notices.json.
+
+Corpus: the 1× survey and exports of ``benchmarks/generate.py`` (120,087 rows, 14 files; ``make demo``
+or ``python benchmarks/generate.py --scale 1`` makes them). As-of 2020-08-31 with
+``--allow-incomplete``, so the 测算告知书 are written too (one page for each of about 18,000 people),
+the heaviest run a clerk can start. The notices run is timed as a clerk waits for it: the whole
+process (interpreter start, imports, work), with its peak resident set (``ru_maxrss``). The floor is
+:func:`run.job_calamine` on the same 16 files in a fresh child (``run.measure``).
+
+Issue 16: ≤ 20 s and < 600 MB.
+
+    python benchmarks/notices.py          # one run of each (about a minute of a shared machine)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT.parent))
+sys.path.insert(0, str(ROOT))
+
+from run import RESULTS, cli_argv, measure  # noqa: E402
+
+AS_OF = "2020-08-31"
+TARGET_SECONDS, TARGET_MB = 20.0, 600.0
+
+
+def notices_run(survey: Path, reg: Path, pay: Path, out: Path) -> dict:
+    """Wall-clock seconds, peak MB and exit code of one whole ``coverage-xl notices all`` process."""
+    argv = cli_argv("notices", "all", "--survey", str(survey), "-r", str(reg), "-p", str(pay), "--as-of", AS_OF,
+                    "--allow-incomplete", "-o", str(out))
+    env = {**os.environ, "COLUMNS": "120"}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    err = proc.stderr.read() if proc.stderr else b""
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t0
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):
+        raise RuntimeError(f"notices failed ({code}):\n{err.decode(errors='replace')[-3000:]}")
+    files = [p for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")]
+    return {"seconds": round(seconds, 2), "peak_mb": round(usage.ru_maxrss / 1024, 1), "exit": code,
+            "files": len(files), "bytes": sum(p.stat().st_size for p in files)}
+
+
+def main() -> int:
+    from coverage_xl.synth import PAYMENTS_FILE, REGISTRATIONS_FILE
+
+    corpus = ROOT / "corpus"
+    survey, exports = corpus / "survey_1x", corpus / "exports_1x"
+    reg, pay = exports / REGISTRATIONS_FILE, exports / PAYMENTS_FILE
+    if not survey.is_dir():
+        print("No corpus: run `python benchmarks/generate.py --scale 1` (or `make demo`) first.", file=sys.stderr)
+        return 2
+    paths = sorted(str(p) for p in survey.glob("*.xlsx")) + [str(reg), str(pay)]
+    floor_s, floor_mb, _ = measure("calamine", *paths)
+    with tempfile.TemporaryDirectory() as tmp:
+        run = notices_run(survey, reg, pay, Path(tmp) / "通报")
+    result = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.platform(),
+              "cpus": os.cpu_count(), "as_of": AS_OF, "floor": {"seconds": round(floor_s, 2), "peak_mb": round(floor_mb, 1)},
+              "notices_all": run, "target": {"seconds": TARGET_SECONDS, "peak_mb": TARGET_MB}}
+    ok_s, ok_mb = run["seconds"] <= TARGET_SECONDS, run["peak_mb"] < TARGET_MB
+    lines = [
+        "# `notices all` at city scale",
+        "",
+        f"{result['date']}, {result['machine']}, {result['cpus']} CPUs (shared). One run of each "
+        "(`python benchmarks/notices.py`); 1× corpus (120,087 survey rows, 14 files + registrations + payments), "
+        f"as-of {AS_OF}, `--allow-incomplete` (测算告知书 written).",
+        "",
+        "| job | seconds | peak MB | target |",
+        "|---|---:|---:|---|",
+        f"| floor: python-calamine reading the same 16 files (work only) | {floor_s:.2f} | {floor_mb:.0f} | |",
+        f"| `coverage-xl notices all` (whole process, wall-clock) | {run['seconds']:.2f} | {run['peak_mb']:.0f} "
+        f"| ≤ {TARGET_SECONDS:g} s: {'met' if ok_s else 'NOT met'}; < {TARGET_MB:g} MB: {'met' if ok_mb else 'NOT met'} |",
+        "",
+        f"{run['files']} files, {run['bytes'] / 1e6:.1f} MB written; exit code {run['exit']} "
+        f"({run['seconds'] / floor_s:.1f}× the floor).",
+        "",
+    ]
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "notices.json").write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / "notices.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
