@@ -551,3 +551,37 @@ def test_a_second_writer_gives_up_cleanly_while_the_first_holds_the_ledger(campa
         holder.execute("ROLLBACK")
         holder.close()
     assert dump(db) == before
+
+
+def test_every_row_of_a_ledger_table_is_styled_alike_and_text_never_becomes_a_formula(tmp_path):
+    """The body rows after the first are written from the first row's finished styles (the fast path
+    for a city's millions of cells): they must look the same, and "=…" text stays text in every row."""
+    import openpyxl
+
+    from coverage_xl.sheets import ledger as sl
+
+    records = [{"village": "新华村", "name": "=1+1", "id": "430981195001011234", "address": "=HYPERLINK(\"x\")"},
+               {"village": "新华村", "name": "=SUM(A1)", "id": "430981195001021234", "address": "新华村1组"},
+               {"village": "", "name": "乙", "id": "430981195001031234", "address": ""}]
+    wb = openpyxl.Workbook()
+    assert sl.write_table(wb.active, "标题", "说明", sl.PERSON_COLUMNS[:4], records) == 3
+    wb.save(tmp_path / "t.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx").active
+    first = sl.HEADER_ROW + 1
+    assert [(ws.cell(r, 3).value, ws.cell(r, 3).data_type) for r in range(first, first + 2)] == \
+        [("=1+1", "s"), ("=SUM(A1)", "s")]
+    assert (ws.cell(first, 5).value, ws.cell(first, 5).data_type) == ('=HYPERLINK("x")', "s")
+    assert [ws.cell(r, 2).value for r in range(first, first + 3)] == ["新华村", "新华村", None]
+    def look(cell):
+        return (cell.font.name, cell.font.sz, cell.font.b, cell.border.left.style, cell.border.bottom.style,
+                cell.alignment.vertical, cell.alignment.wrap_text, cell.number_format)
+    for r in range(first + 1, first + 3):
+        for c in range(1, 6):
+            assert look(ws.cell(r, c)) == look(ws.cell(first, c)), (r, c)
+    # Excel's quote prefix marks formula-like text only, row by row (not copied from the first row)
+    assert [ws.cell(r, 3).quotePrefix for r in range(first, first + 3)] == [True, True, False]
+    assert [ws.cell(r, 5).quotePrefix for r in range(first, first + 3)] == [True, False, False]
+    assert [(ws.cell(first, c).font.name, ws.cell(first, c).border.left.style) for c in range(1, 6)] == \
+        [("宋体", "thin")] * 5
+    assert ws.cell(first + 2, 4).number_format == "@"
+    assert ws.cell(first + 2, 5).alignment.wrap_text is True

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from openpyxl.cell.cell import Cell
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -44,9 +45,17 @@ def set_value(cell: Any, value: object) -> Any:
     return cell
 
 
-def write_value(ws: Worksheet, row: int, column: int, value: object) -> Cell:
-    """``ws.cell(row, column, value)`` that can never produce a formula; returns the cell."""
-    return set_value(ws.cell(row, column), value)
+def write_value(ws: Worksheet, row: int, column: int, value: object, *, style: StyleArray | None = None) -> Cell:
+    """``ws.cell(row, column, value)`` that can never produce a formula; returns the cell.
+
+    ``style``: a finished style array for a new cell (say, a table's first body row's, for every row
+    after it). A city's ledger export is millions of cells; making each one with its style, instead of
+    looking it up through ``ws.cell`` and styling it one attribute at a time, halves the drawing time."""
+    if style is None:
+        return set_value(ws.cell(row, column), value)
+    cell = Cell(ws, row=row, column=column, style_array=style)
+    ws._add_cell(cell)
+    return set_value(cell, value)
 
 
 def write_row(ws: Worksheet, row: int, values: Iterable[object], *, start: int = 1) -> list[Cell]:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from openpyxl.styles import Alignment
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -60,13 +61,20 @@ def write_table(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
         c.font, c.fill, c.border, c.alignment = HEADER_FONT, HEADER_FILL, BORDER, CENTER
         ws.column_dimensions[get_column_letter(n)].width = width
     r = HEADER_ROW + 1
+    styles: list[StyleArray] = []  # per column, the first body row's finished style, given to the rest
     for k, rec in enumerate(records, start=1):
         for n, (_, key, _) in enumerate(cols, start=1):
             value = k if numbered and n == 1 else rec.get(key, "")
+            if len(styles) == len(cols):
+                write_value(ws, r, n, None if value == "" else value, style=styles[n - 1])
+                continue
             c = write_value(ws, r, n, None if value == "" else value)
             stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP if key in ("address", "last_change") else PLAIN)
             if key == "id":
                 c.number_format = "@"
+            style = StyleArray(c._style)
+            style.quotePrefix = 0  # the cell's own text decides it (write_value), not the first row's
+            styles.append(style)
         r += 1
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
     setup_print(ws, header_end=HEADER_ROW)
