@@ -100,3 +100,23 @@ def test_after_a_stopped_template_a_good_one_renders_again(world, tmp_path, monk
     run = cli(*_args(world, "sms", out=tmp_path / "o2"), "--templates", slow)
     assert run.code == 0, run.output
     assert "您好，请缴费。" in (tmp_path / "o2" / "短信" / "缴费提醒.csv").read_text(encoding="utf-8-sig")
+
+
+def _docx_of(unzipped_bytes: int) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("word/document.xml", b"x" * unzipped_bytes)
+    return buf.getvalue()
+
+
+def test_the_size_cap_grows_with_the_people_a_document_is_for():
+    from coverage_xl.errors import TemplateError
+    from coverage_xl.notices.render import check_size
+
+    letters_of_the_largest_unit = _docx_of(71 * 1024**2)  # 琼湖街道's 5,139 estimate letters at city scale
+    assert check_size("测算告知书.docx", letters_of_the_largest_unit, {"letters": [{}] * 5139})
+    with pytest.raises(TemplateError, match="内容过大"):
+        check_size("测算告知书.docx", letters_of_the_largest_unit, {"letters": [{}] * 10})
