@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font
 from coverage_xl.errors import InputError
 from coverage_xl.master import write_conf
 from coverage_xl.sheets.cells import write_value
-from coverage_xl.sheets.frame import FONT_NAME
+from coverage_xl.sheets.frame import FONT_NAME, save_workbook
 from coverage_xl.xlsm.ribbon import ADDIN_RIBBON
 
 ABOUT_SHEET = "说明"
@@ -66,5 +66,5 @@ def build_addin(out_path: str | Path, *, interpreter_win: str = "", interpreter_
                         version=embedded_xlwings_version())
     record_xlwings_version(wb)
     buf = io.BytesIO()
-    wb.save(buf)
+    save_workbook(wb, buf)
     return build_addin_package(buf.getvalue(), out)
