@@ -61,6 +61,10 @@ _CELL_NO_REF = re.compile(rb'<c(?:>|/>|\s(?![^>]*?\br=")[^>]*>)')
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 _CELL_FULL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(?:/>|>.*?</c>)', re.S)
 _FORMULA = re.compile(rb"<f[\s>/]")
+# The one-pass test of an ordinary sheet: a reference-first cell in a column beyond Z, or in a row
+# past 99,999. When neither it nor _CELL_NOT_REF_FIRST matches, every cell calamine will place lies
+# within 99,999 rows × 26 columns (2.6 M cells, under FAST_AREA): no further scan is needed.
+_ODD_REF = re.compile(rb'<c r="[A-Z](?:[A-Z]|\d{6})')
 
 
 class RefusedError(InputError):
@@ -421,6 +425,8 @@ def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:
         declared = d_rows * d_cols
     else:
         declared = 0
+    if declared <= MAX_AREA and not _ODD_REF.search(data) and not _CELL_NOT_REF_FIRST.search(data):
+        return None  # every cell within A1:Z99999 (two C-speed searches, no list of rows)
     max_row = max(map(int, _ROW_NUM.findall(data)), default=0)
     if max_row < 100_000 and _DEEP_CELL.search(data):  # a cell below its own row element: trust neither
         max_row = 1_048_576
