@@ -28,7 +28,7 @@ LAYERS: dict[str, tuple[str, ...]] = {
              "coverage_xl.tables", "coverage_xl.precheck", "coverage_xl.consolidate", "coverage_xl.exports", "coverage_xl.dispatch",
              "coverage_xl.progress", "coverage_xl.history", "coverage_xl.estimate", "coverage_xl.guard", "coverage_xl.ownership", "coverage_xl.villages",
              "coverage_xl.ledger", "coverage_xl.doctor", "coverage_xl.spreadsheet_text"),
-    "writers": ("coverage_xl.sheets", "coverage_xl.xlsm", "coverage_xl.report", "coverage_xl.notices.render",
+    "writers": ("coverage_xl.sheets", "coverage_xl.xlsm", "coverage_xl.report", "coverage_xl.notices.render", "coverage_xl.notices.docx_stream",
                 "coverage_xl.notices.sandbox", "coverage_xl.notices.sms", "coverage_xl.notices.context",
                 "coverage_xl.notices.make_templates"),
     "jobs": ("coverage_xl.jobs", "coverage_xl.master", "coverage_xl.addin", "coverage_xl.templates", "coverage_xl.prefill",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -265,9 +265,10 @@ def _compiled_text(path: str | Path) -> Callable[[Mapping[str, Any]], str]:
     return render
 
 
-def _docx_snippet(exc: Exception) -> str:
-    lines = [s.strip() for s in getattr(exc, "docx_context", None) or [] if s.strip()]
-    return " ".join(lines)[:80]
+def _docx_snippet(lines: Iterable[str] | None) -> str:
+    """The text near a Jinja error in a Word template, as one short line."""
+    text = [s.strip() for s in lines or [] if s.strip()]
+    return " ".join(text)[:80]
 
 
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", flags=re.DOTALL)  # docxtpl's own, in resolve_listing
@@ -303,17 +304,23 @@ def _docx_template_class() -> type:
 def render_docx(template: str | Path, context: Mapping[str, Any], out: str | Path) -> Path:
     """Render a Word template (Jinja inside the document, docxtpl syntax) to ``out``.
 
-    A clerk's template renders in the limited worker (:mod:`coverage_xl.notices.sandbox`). The
-    document is written atomically: a failed render leaves no file, half-written or otherwise."""
+    A built-in template streams straight into the output file
+    (:mod:`coverage_xl.notices.docx_stream`); a clerk's renders in the limited worker
+    (:mod:`coverage_xl.notices.sandbox`). Either way the document is written atomically through the
+    output guard: a failed render leaves no file, half-written or otherwise."""
     from coverage_xl import guard
     from coverage_xl.notices.sandbox import run_limited
 
     template = Path(template)
     if is_builtin(template):
-        data = guarded(template.name, docx_bytes, template, context)
+        def write(tmp: Path) -> None:
+            with open(tmp, "wb") as fh:
+                guarded(template.name, _write_docx, template, context, fh)
+
+        guard.write_file(out, write, kind="notices")
     else:
         data = run_limited(template.name, worker_render, "docx", str(template), dict(context))
-    guard.write_bytes(out, data, kind="notices")
+        guard.write_bytes(out, data, kind="notices")
     return Path(out)
 
 
@@ -321,73 +328,40 @@ def docx_bytes(template: str | Path, context: Mapping[str, Any]) -> bytes:
     """Render a Word template in this process and return the document (see :func:`render_docx`)."""
     import io
 
-    from docx.opc.exceptions import PackageNotFoundError
-
-    template = Path(template)
-    try:
-        doc = _docx_template_class()(str(template))
-        doc.render(dict(context), jinja_env=make_env(autoescape=True), autoescape=True)
-    except jinja2.TemplateError as exc:
-        raise template_error(exc, template.name, _docx_snippet(exc)) from exc
-    except (PackageNotFoundError, zipfile.BadZipFile, OSError) as exc:  # not a .docx, or damaged
-        raise TemplateError(f"模板“{template.name}”不是有效的 Word（.docx）文件，请用 Word 或 WPS 另存为 .docx：{exc}。") from exc
-    except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:  # e.g. {{ 1 + "a" }}
-        raise template_error(exc, template.name) from exc
-    keep_table_rows_whole(doc.docx)
     buf = io.BytesIO()
-    doc.save(buf)
+    _write_docx(Path(template), context, buf)
     return buf.getvalue()
 
 
-# Children of <w:trPr> in the order the schema (ECMA-376 CT_TrPrBase) wants them; Word rejects others.
-_TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter", "cantSplit", "trHeight",
-               "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
+def _prepare(path: Path) -> Any:
+    from coverage_xl.notices.docx_stream import Prepared
+
+    return Prepared(path, make_env(autoescape=True), _docx_template_class())
 
 
-@functools.cache
-def _row_flag(name: str) -> Any:
-    """One ``<w:name/>`` element, copied for every row (a letter per person has tens of thousands)."""
-    from docx.oxml import OxmlElement
+def _write_docx(template: Path, context: Mapping[str, Any], out: Any) -> None:
+    """Stream the rendered document into the binary file ``out``, stopping at the size cap; every
+    failure becomes a Chinese :class:`TemplateError` naming the template."""
+    from docx.opc.exceptions import PackageNotFoundError
 
-    return OxmlElement(f"w:{name}")
+    from coverage_xl.notices import docx_stream
 
-
-@functools.cache
-def _later_than(name: str) -> frozenset[str]:
-    from docx.oxml.ns import qn
-
-    return frozenset(qn(f"w:{n}") for n in _TRPR_ORDER[_TRPR_ORDER.index(name) + 1:])
-
-
-def _set_row_flag(tr, name: str) -> None:
-    from copy import deepcopy
-
-    from docx.oxml.ns import qn
-
-    trpr = tr.get_or_add_trPr()
-    if trpr.find(qn(f"w:{name}")) is not None:
-        return
-    later = _later_than(name)
-    flag = deepcopy(_row_flag(name))
-    for child in trpr:
-        if child.tag in later:
-            child.addprevious(flag)
-            return
-    trpr.append(flag)
-
-
-def keep_table_rows_whole(document) -> None:
-    """Every table of a rendered notice prints well whatever template it came from: its first row is
-    repeated at the top of each page (``tblHeader``) and no row is split across pages (``cantSplit``).
-
-    Done on the rendered document, not in the built-in templates only, so a bureau's edited template
-    gets the same."""
-    for table in document.tables:
-        rows = table._tbl.tr_lst
-        for n, tr in enumerate(rows):
-            _set_row_flag(tr, "cantSplit")
-            if n == 0 and len(rows) > 1:
-                _set_row_flag(tr, "tblHeader")
+    try:
+        prep = docx_stream.prepared(template, _prepare)
+    except jinja2.TemplateError as exc:
+        raise template_error(exc, template.name, _docx_snippet(getattr(exc, "docx_context", None))) from exc
+    except (PackageNotFoundError, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:  # not a .docx, or damaged
+        raise TemplateError(f"模板“{template.name}”不是有效的 Word（.docx）文件，请用 Word 或 WPS 另存为 .docx：{exc}。") from exc
+    try:
+        docx_stream.write_docx(prep, context, out, cap=docx_cap(context),
+                               resolve_listing=functools.partial(_docx_template_class().resolve_listing, None))
+    except docx_stream.TooLarge as exc:
+        raise TemplateError(too_large_message(template.name, f"超过 {exc.cap // 1024**2} MB")) from None
+    except jinja2.TemplateError as exc:
+        lines = getattr(exc, "docx_context", None) or prep.snippet(getattr(exc, "lineno", None))
+        raise template_error(exc, template.name, _docx_snippet(lines)) from exc
+    except (TypeError, ValueError, ArithmeticError, KeyError, IndexError) as exc:  # e.g. {{ 1 + "a" }}
+        raise template_error(exc, template.name) from exc
 
 
 # ----------------------------------------------------------------------------------- locations
