@@ -4,7 +4,9 @@ Built on python-stdnum's ``stdnum.cn.ric`` for the check character and the birth
 ``validate()`` is *not* used: it ties the address code to the birth year, and rejects a person born
 in 1965 whose number carries 430981 (a code created in 1994) — yet that is normal here, because the
 number records the county of first registration. So the address code is at most a warning, and only
-for a code that never existed at any time (``id.region``).
+for a code that never existed at any time (``id.region``). stdnum's table of address codes is kept
+as ``data/county_codes.txt`` (loading stdnum and its table cost about 0.1 s per process, more than
+checking a county's file), and stdnum itself is imported only for the check character.
 
 >>> check("430981196503151236").code is None
 True
@@ -20,9 +22,8 @@ import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
-
-from stdnum.cn import ric
+from functools import cache
+from importlib import resources
 
 _SPACES = re.compile(r"[\s\u3000\u00a0\u200b\ufeff'’‘]+")
 _ID18 = re.compile(r"^\d{17}[\dX]$")
@@ -52,6 +53,8 @@ def normalise(value: object) -> str:
 
 def check_character(first17: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits (via stdnum)."""
+    from stdnum.cn import ric
+
     return ric.calc_check_digit(first17 + "0")
 
 
@@ -71,13 +74,22 @@ def birth_date(number: str) -> dt.date | None:
         return None
 
 
-@lru_cache(maxsize=4096)
 def region_existed(code6: str) -> bool:
     """True when the 6-digit address code was a county code at any time (stdnum's region table)."""
-    from stdnum import numdb
+    return code6 in county_codes()
 
-    info = {k: v for _, props in numdb.get("cn/loc").info(code6) for k, v in props.items()}
-    return bool(info.get("county"))
+
+@cache
+def county_codes() -> frozenset[str]:
+    """Every address code that was a county at any time, from ``data/county_codes.txt`` (python-stdnum's
+    ``cn/loc`` table; tests/test_idcard.py holds the two together)."""
+    text = resources.files("coverage_xl").joinpath("data/county_codes.txt").read_text(encoding="utf-8")
+    codes: set[str] = set()
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            province, *counties = line.split()
+            codes.update(province + c for c in counties)
+    return frozenset(codes)
 
 
 @dataclass(frozen=True)

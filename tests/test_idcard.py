@@ -66,3 +66,54 @@ def test_generated_valid_ids_pass_and_every_single_digit_error_is_caught(born, s
     assert idcard.check(pid, dt.date(2020, 9, 30)).code is None
     wrong = str((int(pid[14]) + 1) % 10)
     assert idcard.check(pid[:14] + wrong + pid[15:], dt.date(2020, 9, 30)).code == "id.checksum"
+
+
+def stdnum_county_lines() -> list[str]:
+    """data/county_codes.txt as python-stdnum's cn/loc table gives it (the table's shape is asserted:
+    two-digit provinces holding four-digit counties, no ranges)."""
+    import stdnum
+    from stdnum import numdb
+
+    by: dict[str, set[str]] = {}
+    for length, low, high, props, children in numdb.get("cn/loc").prefixes:
+        assert (length, low) == (2, high) and not props.get("county")
+        for c_length, c_low, c_high, c_props, c_children in children:
+            assert (c_length, c_low) == (4, c_high) and not c_children
+            if c_props.get("county"):
+                by.setdefault(low, set()).add(c_low)
+    return [
+        "# Address codes (行政区划代码, first 6 digits of a resident ID) that were a county at any time:",
+        f"# python-stdnum {stdnum.__version__}, table stdnum/cn/loc.dat. One line per province: its 2 digits, then",
+        "# the 4 digits of each county. Kept here because loading stdnum's table cost about 0.1 s per",
+        "# process; tests/test_idcard.py checks that it is still exactly stdnum's (regenerate: python tests/test_idcard.py).",
+        *(p + " " + " ".join(sorted(by[p])) for p in sorted(by)),
+    ]
+
+
+def _stdnum_says_county(code6: str) -> bool:
+    from stdnum import numdb
+
+    info = {k: v for _, props in numdb.get("cn/loc").info(code6) for k, v in props.items()}
+    return bool(info.get("county"))
+
+
+def test_county_codes_are_exactly_stdnums_table():
+    from importlib import resources
+
+    kept = resources.files("coverage_xl").joinpath("data/county_codes.txt").read_text(encoding="utf-8")
+    assert [line for line in kept.splitlines() if not line.startswith("#")] == \
+        [line for line in stdnum_county_lines() if not line.startswith("#")], \
+        "stdnum's address table changed: regenerate with `python tests/test_idcard.py`"
+    codes = idcard.county_codes()
+    assert len(codes) > 6000 and "430981" in codes and "110103" in codes  # 崇文区, gone since 2010, still counts
+    assert all(_stdnum_says_county(c) for c in codes)
+    neighbours = {f"{int(c) + d:06d}" for c in sorted(codes)[::7] for d in (-1, 1, 50)} - codes
+    assert neighbours and not any(_stdnum_says_county(c) for c in neighbours)
+    assert not idcard.region_existed("999999") and not idcard.region_existed("４３０９８１")
+
+
+if __name__ == "__main__":  # regenerate data/county_codes.txt from the installed python-stdnum
+    from pathlib import Path
+
+    target = Path(__file__).resolve().parent.parent / "coverage_xl" / "data" / "county_codes.txt"
+    target.write_text("\n".join(stdnum_county_lines()) + "\n", encoding="utf-8")
