@@ -141,3 +141,13 @@ def age_on(born: dt.date, day: dt.date) -> int:
     """Completed years of age on ``day``. Someone born on 29 February turns a year older on 1 March
     in a common year (the usual rule in Chinese administrative practice)."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def latest_birth_for_age(years: int, day: dt.date) -> dt.date:
+    """The last birth date of someone at least ``years`` old on ``day``: ``age_on(b, day) >= years``
+    exactly when ``b <= latest_birth_for_age(years, day)``. So a column of birth dates is compared
+    with one date instead of computing each person's age."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # ``day`` is 29 February and that year is common: nobody was born on it
+        return dt.date(day.year - years, 2, 28)

@@ -61,10 +61,13 @@ _CELL_NO_REF = re.compile(rb'<c(?:>|/>|\s(?![^>]*?\br=")[^>]*>)')
 _CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(/?)>')
 _CELL_FULL = re.compile(rb'<c\b[^>]*?\br="([A-Z]{1,3})(\d{1,7})"[^>]*?(?:/>|>.*?</c>)', re.S)
 _FORMULA = re.compile(rb"<f[\s>/]")
-# The one-pass test of an ordinary sheet: a reference-first cell in a column beyond Z, or in a row
-# past 99,999. When neither it nor _CELL_NOT_REF_FIRST matches, every cell calamine will place lies
-# within 99,999 rows × 26 columns (2.6 M cells, under FAST_AREA): no further scan is needed.
-_ODD_REF = re.compile(rb'<c r="[A-Z](?:[A-Z]|\d{6})')
+# The one-pass test of an ordinary sheet, searched inside <sheetData>: a "<c" not followed by a plain
+# reference (one letter, at most five digits) as its first attribute — a cell beyond column Z or row
+# 99,999, a cell whose reference is missing or not first, or another element (rich-text <color>).
+# When nothing matches, every cell calamine will place lies within A1:Z99999 (2.6 M cells, under
+# FAST_AREA) and no further scan is needed; otherwise the cell-by-cell checks below decide.
+_NOT_PLAIN_CELL = re.compile(rb'<c(?! r="[A-Z]\d{1,5}")')
+_ANY_CELL = re.compile(rb"<c[\s>/]")
 
 
 class RefusedError(InputError):
@@ -425,8 +428,8 @@ def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:
         declared = d_rows * d_cols
     else:
         declared = 0
-    if declared <= MAX_AREA and not _ODD_REF.search(data) and not _CELL_NOT_REF_FIRST.search(data):
-        return None  # every cell within A1:Z99999 (two C-speed searches, no list of rows)
+    if declared <= MAX_AREA and _plain_cells_only(data):
+        return None  # every cell within A1:Z99999 (one C-speed search, no list of rows)
     max_row = max(map(int, _ROW_NUM.findall(data)), default=0)
     if max_row < 100_000 and _DEEP_CELL.search(data):  # a cell below its own row element: trust neither
         max_row = 1_048_576
@@ -455,6 +458,15 @@ def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:
         return m.group(0) if r <= row_end and c <= col_end else b""
 
     return _CELL_FULL.sub(drop, data)
+
+
+def _plain_cells_only(data: bytes) -> bool:
+    """True when every cell of the sheet XML names its reference first, within A1:Z99999."""
+    start, end = data.find(b"<sheetData"), data.rfind(b"</sheetData>")
+    if start < 0 or end < start:
+        return False
+    return (not _NOT_PLAIN_CELL.search(data, start + len(b"<sheetData"), end)
+            and not _ANY_CELL.search(data, 0, start) and not _ANY_CELL.search(data, end))
 
 
 def _data_box(sheet: str, cells: list[tuple[int, int]], found: Inspection) -> tuple[int, int] | None:

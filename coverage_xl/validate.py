@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,15 +35,18 @@ PEOPLE_COLUMNS = ("row", "unit", "code", "region", "name", "id", "id_ok", "birth
 class Checked:
     """One validated workbook: the report, and the people it lists (one row per data row).
 
-    The people come as columns and become a DataFrame when first asked for (:attr:`people`), so that
-    checking a file — ``coverage-xl validate``, a new Python per call — never loads pandas."""
+    The people are built when first asked for (:attr:`people`): their columns from the rules' context,
+    then a DataFrame. Checking a file — ``coverage-xl validate``, a new Python per call — needs
+    neither, so it never builds them and never loads pandas."""
 
     report: FileReport
-    table: dict[str, Any] | pd.DataFrame
+    table: dict[str, Any] | pd.DataFrame | Callable[[], dict[str, Any]]
     survey: SurveySheet | None = None
 
     @property
     def people(self) -> pd.DataFrame:
+        if callable(self.table):
+            self.table = self.table()
         if isinstance(self.table, dict):
             import pandas as pd
 
@@ -75,12 +78,19 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
                         sheet=survey.sheet, rows=len(survey.rows), findings=findings)
     if not survey.rows:
         report.findings.append(Finding("sheet.empty", sheet=survey.sheet, row=survey.header_row))
+    return Checked(report, lambda: _people(ctx, report.unit), survey)
+
+
+def _people(ctx: Context, unit: str | None) -> dict[str, Any]:
+    """The people table's columns, from the sheet and what the rules derived."""
+    survey = ctx.survey
+
     def col(key: str) -> tuple:
         return ctx.column_values(key)
 
-    people = {
+    return {
         "row": survey.row_numbers,
-        "unit": report.unit,
+        "unit": unit,
         "code": _clean_column(col("code")),
         "region": _clean_column(col("region")),
         "name": [v.strip() if v.__class__ is str else clean_text(v) for v in col("name")],
@@ -94,7 +104,6 @@ def validate_survey(survey: SurveySheet, as_of: dt.date | None = None) -> Checke
         "remark": [v.strip() if v.__class__ is str else clean_text(v) for v in col("remark")],
         "other_text": ctx.other_text,
     }
-    return Checked(report, people, survey)
 
 
 def _clean_column(values: tuple) -> list[str]:

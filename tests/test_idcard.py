@@ -68,6 +68,18 @@ def test_generated_valid_ids_pass_and_every_single_digit_error_is_caught(born, s
     assert idcard.check(pid[:14] + wrong + pid[15:], dt.date(2020, 9, 30)).code == "id.checksum"
 
 
+
+@given(st.dates(dt.date(1890, 1, 1), dt.date(2030, 12, 31)), st.dates(dt.date(1950, 1, 1), dt.date(2030, 12, 31)),
+       st.sampled_from((0, 1, 4, 16, 25, 59, 60, 61, 100)))
+def test_latest_birth_for_age_agrees_with_age_on(born, day, years):
+    assert (idcard.age_on(born, day) >= years) == (born <= idcard.latest_birth_for_age(years, day))
+
+
+def test_latest_birth_for_age_on_29_february():
+    assert idcard.latest_birth_for_age(60, dt.date(2020, 2, 29)) == dt.date(1960, 2, 29)
+    assert idcard.latest_birth_for_age(16, dt.date(2020, 2, 29)) == dt.date(2004, 2, 29)
+    assert idcard.latest_birth_for_age(1, dt.date(2020, 2, 29)) == dt.date(2019, 2, 28)
+
 def stdnum_county_lines() -> list[str]:
     """data/county_codes.txt as python-stdnum's cn/loc table gives it (the table's shape is asserted:
     two-digit provinces holding four-digit counties, no ranges)."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 from typing import Any
 
 from coverage_xl import idcard
@@ -20,6 +21,7 @@ from coverage_xl.rules.base import Context
 _VALID = {None, "id.region"}
 _WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # ISO 7064 MOD 11-2
 _CHECK_CHARS = "10X98765432"
+_REGION, _YMD, _SEQ, _LAST = itemgetter(slice(0, 6)), itemgetter(slice(6, 14)), itemgetter(slice(14, 17)), itemgetter(17)
 
 
 def _weighted(digits: str, first: int) -> int:
@@ -35,51 +37,52 @@ def fast_births(values: Sequence[Any], as_of: dt.date) -> list[dt.date | None]:
     check character right, birth date between :data:`idcard.EARLIEST_BIRTH` and ``as_of``, an address
     code that existed), None for anything else (left to :func:`idcard.check`).
 
-    Plain Python, no numpy (whose import alone costs a clerk's ``validate`` call more than this saves):
-    the check character's weighted sum splits into address code, birth date and sequence number, and
-    each part is judged once per distinct value — a county's file holds a few address codes, some
-    thousands of birth dates and at most a thousand sequence numbers."""
-    earliest = idcard.EARLIEST_BIRTH
-    regions: dict[str, int | None] = {}
-    dates: dict[str, tuple[int, dt.date] | None] = {}
-    seqs: dict[str, int | None] = {}
-    out: list[dt.date | None] = []
-    append = out.append
-    missing = object()
-    for v in values:
-        if v.__class__ is not str or len(v) != 18:
-            append(None)
-            continue
-        region = regions.get(code := v[:6], missing)
-        if region is missing:
-            region = regions[code] = (_weighted(code, 0) if _digits(code) and idcard.region_existed(code)
-                                      else None)
-        born = dates.get(ymd := v[6:14], missing)
-        if born is missing:
-            born = dates[ymd] = _birth_part(ymd, earliest, as_of)
-        seq = seqs.get(tail := v[14:17], missing)
-        if seq is missing:
-            seq = seqs[tail] = _weighted(tail, 14) if _digits(tail) else None
-        if region is None or born is None or seq is None:
-            append(None)
-        elif _CHECK_CHARS[(region + born[0] + seq) % 11] == v[17]:  # type: ignore[operator]
-            append(born[1])  # type: ignore[index]
-        else:
-            append(None)
+    Plain Python, no numpy (whose import alone costs a clerk's ``validate`` call more than this saves),
+    and no Python-level work per character: the check character's weighted sum splits into address
+    code, birth date and sequence number, and each part is judged once per distinct value — a
+    county's file holds a few address codes, some thousands of birth dates and at most a thousand
+    sequence numbers. The slicing and the look-ups per row run in C (``map``)."""
+    out: list[dt.date | None] = [None] * len(values)
+    rows = [i for i, v in enumerate(values) if v.__class__ is str and len(v) == 18]
+    if not rows:
+        return out
+    ids = [values[i] for i in rows]
+    codes, ymds, seqs = list(map(_REGION, ids)), list(map(_YMD, ids)), list(map(_SEQ, ids))
+    region_sum = {c: _weighted(c, 0) if _digits(c) and idcard.region_existed(c) else None for c in set(codes)}
+    seq_sum = {s: _weighted(s, 14) if _digits(s) else None for s in set(seqs)}
+    births = _birth_parts(set(ymds), as_of)
+    check = _CHECK_CHARS
+    for i, last, r, b, s in zip(rows, map(_LAST, ids), map(region_sum.__getitem__, codes),
+                                map(births.__getitem__, ymds), map(seq_sum.__getitem__, seqs), strict=True):
+        if r is not None and b is not None and s is not None and check[(r + b[0] + s) % 11] == last:
+            out[i] = b[1]
     return out
 
 
-def _birth_part(ymd: str, earliest: dt.date, as_of: dt.date) -> tuple[int, dt.date] | None:
-    """(weighted sum of the eight digits, the date) for a possible birth date, None otherwise."""
-    if not _digits(ymd):
-        return None
-    try:
-        born = dt.date(int(ymd[:4]), int(ymd[4:6]), int(ymd[6:]))
-    except ValueError:
-        return None
-    if born < earliest or born > as_of:
-        return None
-    return _weighted(ymd, 6), born
+def _birth_parts(ymds: set[str], as_of: dt.date) -> dict[str, tuple[int, dt.date] | None]:
+    """For each distinct YYYYMMDD: (its weighted sum, the date) when it is a possible birth date."""
+    earliest = idcard.EARLIEST_BIRTH
+    years: dict[str, int] = {}
+    days: dict[str, int] = {}
+    out: dict[str, tuple[int, dt.date] | None] = {}
+    for ymd in ymds:
+        out[ymd] = None
+        if not _digits(ymd):
+            continue
+        try:
+            born = dt.date.fromisoformat(ymd)  # YYYYMMDD (ASCII digits only, checked above)
+        except ValueError:
+            continue
+        if earliest <= born <= as_of:
+            y, md = ymd[:4], ymd[4:]
+            wy = years.get(y)
+            if wy is None:
+                wy = years[y] = _weighted(y, 6)
+            wd = days.get(md)
+            if wd is None:
+                wd = days[md] = _weighted(md, 10)
+            out[ymd] = (wy + wd, born)
+    return out
 
 
 def check_ids(ctx: Context) -> Iterator[Finding]:

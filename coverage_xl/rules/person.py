@@ -52,16 +52,15 @@ def check_birth(ctx: Context) -> Iterator[Finding]:
 def check_age(ctx: Context) -> Iterator[Finding]:
     day = ctx.as_of
     as_of_text = f"{day.year}年{day.month}月{day.day}日"
-    ages = {b: idcard.age_on(b, day) for b in set(ctx.births) if b is not None}
+    young = idcard.latest_birth_for_age(MIN_AGE, day)  # born after it: under 16 on the as-of date
+    old = idcard.latest_birth_for_age(PENSION_AGE, day)  # born on it or before: 60 or over
     ids = ctx.column_values("id")
-    for i in [i for i, (c, ok) in enumerate(zip(ctx.categories, ctx.id_ok, strict=True)) if ok and c == "in_scope"]:
-        born = ctx.births[i]
-        if born is None:
-            continue
-        age = ages[born]
-        if age < MIN_AGE:
+    births = ctx.births
+    for i in [i for i, (c, ok, b) in enumerate(zip(ctx.categories, ctx.id_ok, births, strict=True))
+              if ok and c == "in_scope" and b is not None and (b > young or b <= old)]:
+        if births[i] > young:
             yield ctx.finding("age.under16", i, "id", ids[i], detail=as_of_text)
-        elif age >= PENSION_AGE:
+        else:
             yield ctx.finding("age.over60", i, "id", ids[i], detail=as_of_text)
 
 
