@@ -13,6 +13,7 @@ import io
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -270,7 +271,7 @@ def read_survey(path: str | Path) -> SurveySheet:
     if rows and len(rows[0]) < width:  # calamine rows are rectangular: pad once if a column lies outside
         rows = [row + [""] * (width - len(row)) for row in rows]
     end = len(rows)
-    totals = [r for r in range(start, end) if _is_total_row(rows[r], first_col, second_col)]
+    totals = [r for r in _total_candidates(rows, start, end, first_col) if _is_total_row(rows[r], first_col, second_col)]
     skip: set[int] = set(totals)
     after: list[int] = []  # data rows below the last total: read, and said
     if totals:
@@ -326,6 +327,15 @@ _ELLIPSIS = {"……", "…", "...", "。。。", "......"}
 
 _SUBTOTAL = re.compile(rf"^.{{0,15}}(?:{TOTAL_LABEL}|小计|总计)$")  # 合计, 新建村小计, 总计
 _FOOTER_WORDS = ("填表人", "审核", "负责人", "制表", "联系电话：", "填报日期")
+
+
+def _total_candidates(rows: list[list[Any]], start: int, end: int, first_col: int | None) -> list[int] | range:
+    """The rows :func:`_is_total_row` needs to look at: column 1 holds text with 计 in it, or is blank
+    (then column 2 decides). Most rows hold a code there and are passed over here, without a call each."""
+    if first_col is None:
+        return range(start, end)
+    return [r for r, a in enumerate(map(itemgetter(first_col), rows[start:end]), start)
+            if a is None or (a.__class__ is str and ("计" in a or not a.strip()))]
 
 
 def _is_total_row(row: list[Any], first_col: int | None, second_col: int | None) -> bool:

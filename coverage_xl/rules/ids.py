@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import and_, eq, is_not, itemgetter, mod
 from typing import Any
 
 from coverage_xl import idcard
@@ -19,13 +20,12 @@ from coverage_xl.findings import Finding
 from coverage_xl.rules.base import Context
 
 _VALID = {None, "id.region"}
-_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))  # ISO 7064 MOD 11-2
-_CHECK_CHARS = "10X98765432"
-_REGION, _YMD, _SEQ, _LAST = itemgetter(slice(0, 6)), itemgetter(slice(6, 14)), itemgetter(slice(14, 17)), itemgetter(17)
-
-
-def _weighted(digits: str, first: int) -> int:
-    return sum(int(ch) * _WEIGHTS[first + k] for k, ch in enumerate(digits))
+_CHECK_CHARS = "10X98765432"  # ISO 7064 MOD 11-2, indexed by the weighted sum mod 11
+# The weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): the first 17 digits read as a base-13 number,
+# doubled, give the weighted sum mod 11. int(text, 13) does that in C.
+_CHECK_OF_BASE13 = "".join(_CHECK_CHARS[2 * k % 11] for k in range(11))
+_REGION, _YMD, _SEQ, _FIRST17, _LAST = (itemgetter(slice(0, 6)), itemgetter(slice(6, 14)), itemgetter(slice(14, 17)),
+                                        itemgetter(slice(0, 17)), itemgetter(17))
 
 
 def _digits(part: str) -> bool:
@@ -38,50 +38,44 @@ def fast_births(values: Sequence[Any], as_of: dt.date) -> list[dt.date | None]:
     code that existed), None for anything else (left to :func:`idcard.check`).
 
     Plain Python, no numpy (whose import alone costs a clerk's ``validate`` call more than this saves),
-    and no Python-level work per character: the check character's weighted sum splits into address
-    code, birth date and sequence number, and each part is judged once per distinct value — a
-    county's file holds a few address codes, some thousands of birth dates and at most a thousand
-    sequence numbers. The slicing and the look-ups per row run in C (``map``)."""
+    and nothing done in Python per character or per row: address code, birth date and sequence number
+    are judged once per distinct value (a county's file holds a few address codes, some thousands of
+    birth dates, at most a thousand sequence numbers), and the per-row slicing, look-ups and check
+    character run in C through ``map`` and ``compress``."""
     out: list[dt.date | None] = [None] * len(values)
     rows = [i for i, v in enumerate(values) if v.__class__ is str and len(v) == 18]
     if not rows:
         return out
     ids = [values[i] for i in rows]
-    codes, ymds, seqs = list(map(_REGION, ids)), list(map(_YMD, ids)), list(map(_SEQ, ids))
-    region_sum = {c: _weighted(c, 0) if _digits(c) and idcard.region_existed(c) else None for c in set(codes)}
-    seq_sum = {s: _weighted(s, 14) if _digits(s) else None for s in set(seqs)}
-    births = _birth_parts(set(ymds), as_of)
-    check = _CHECK_CHARS
-    for i, last, r, b, s in zip(rows, map(_LAST, ids), map(region_sum.__getitem__, codes),
-                                map(births.__getitem__, ymds), map(seq_sum.__getitem__, seqs), strict=True):
-        if r is not None and b is not None and s is not None and check[(r + b[0] + s) % 11] == last:
-            out[i] = b[1]
+    ymds = list(map(_YMD, ids))
+    regions = {c: _digits(c) and idcard.region_existed(c) for c in set(map(_REGION, ids))}
+    seqs = {s: _digits(s) for s in set(map(_SEQ, ids))}
+    births = _possible_births(set(ymds), as_of)
+    born_of = list(map(births.__getitem__, ymds))
+    ok = list(map(and_, map(and_, map(regions.__getitem__, map(_REGION, ids)), map(seqs.__getitem__, map(_SEQ, ids))),
+                  map(is_not, born_of, repeat(None))))
+    usable = list(compress(ids, ok))  # their first 17 characters are ASCII digits: int() cannot fail
+    right = map(eq, map(_CHECK_OF_BASE13.__getitem__, map(mod, map(int, map(_FIRST17, usable), repeat(13)), repeat(11))),
+                map(_LAST, usable))
+    for i, born in compress(zip(compress(rows, ok), compress(born_of, ok), strict=True), right):
+        out[i] = born
     return out
 
 
-def _birth_parts(ymds: set[str], as_of: dt.date) -> dict[str, tuple[int, dt.date] | None]:
-    """For each distinct YYYYMMDD: (its weighted sum, the date) when it is a possible birth date."""
+def _possible_births(ymds: set[str], as_of: dt.date) -> dict[str, dt.date | None]:
+    """Each distinct YYYYMMDD: its date when it is a real date between the earliest birth and ``as_of``."""
     earliest = idcard.EARLIEST_BIRTH
-    years: dict[str, int] = {}
-    days: dict[str, int] = {}
-    out: dict[str, tuple[int, dt.date] | None] = {}
+    out: dict[str, dt.date | None] = {}
     for ymd in ymds:
-        out[ymd] = None
-        if not _digits(ymd):
-            continue
-        try:
-            born = dt.date.fromisoformat(ymd)  # YYYYMMDD (ASCII digits only, checked above)
-        except ValueError:
-            continue
-        if earliest <= born <= as_of:
-            y, md = ymd[:4], ymd[4:]
-            wy = years.get(y)
-            if wy is None:
-                wy = years[y] = _weighted(y, 6)
-            wd = days.get(md)
-            if wd is None:
-                wd = days[md] = _weighted(md, 10)
-            out[ymd] = (wy + wd, born)
+        born = None
+        if _digits(ymd):
+            try:
+                born = dt.date.fromisoformat(ymd)  # YYYYMMDD
+            except ValueError:
+                pass
+            if born is not None and not earliest <= born <= as_of:
+                born = None
+        out[ymd] = born
     return out
 
 
