@@ -1,19 +1,24 @@
-"""What the ledger's exports show, read back from the database as DataFrames (no drawing here).
+"""What the ledger's exports show, read back from the database (no drawing here).
 
 Each function answers one question a clerk or the bureau asks of the ledger: a unit's people with
 their status and last change, the per-unit counts of every as-of date (week over week), the change
 log of a date range, and the lists the notice asks for (未摸底, 名单外, 登记未缴费, 重复参保, 代缴
-对象, 即将到龄). Labels come from the status file; IDs are returned in full and masked by the writer
+对象, 即将到龄). Labels come from the status file; IDs are returned in full and masked by the job
 unless the user asked for them unmasked.
+
+A city's ledger is about 120,000 people and as many change-log rows, so the people are never all
+in memory at once: each list is one query (selected and sorted by SQLite) whose rows are made into
+records as the sheet is drawn; only the small per-unit counts are a DataFrame.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -30,34 +35,46 @@ DEFAULT_AGE_MONTHS = 3
 LEDGER_SUFFIXES = (".sqlite", ".sqlite3", ".db")
 PEOPLE_COLUMNS = ("id", "name", "unit", "village", "address", "status", "settled", "off_list", "cross_unit_duplicate",
                   "duplicate_insurance", "last_contact", "last_change_date", "survey_units")
+Record = dict[str, Any]
+
+# Made once per export in the connection's temporary database: per person, the latest status change
+# (for the 最近变更 column), and per unit, the people it counts (a unit's 台账 is then one indexed join).
+_TEMP_TABLES = (
+    "CREATE TEMP TABLE last_status (id TEXT PRIMARY KEY, as_of TEXT, old_value TEXT, new_value TEXT) WITHOUT ROWID",
+    """INSERT INTO temp.last_status SELECT c.id, c.as_of, c.old_value, c.new_value FROM changes c JOIN
+       (SELECT id, MAX(change_id) AS last FROM changes WHERE field = 'status' GROUP BY id) m ON c.change_id = m.last""",
+    "CREATE TEMP TABLE membership (unit TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (unit, id)) WITHOUT ROWID",
+)
+_SELECT = (f"SELECT {', '.join('p.' + c for c in PEOPLE_COLUMNS)}, "
+           "COALESCE(s.as_of, ''), COALESCE(s.old_value, ''), COALESCE(s.new_value, '') ")
+_LAST = "LEFT JOIN temp.last_status s ON s.id = p.id"
+_BY_UNIT = "p.unit, p.village, p.address, p.name, p.id"
 
 
 @dataclass
 class LedgerView:
-    """The ledger as the exports need it: people, memberships, the as-of dates, the latest counts."""
+    """The ledger as the exports need it: the as-of dates and per-unit counts in memory, the people
+    queried list by list through an open connection (close it, or use the view as a context manager)."""
 
     path: Path
-    people: pd.DataFrame  # PEOPLE_COLUMNS + status_label, flags (text), last_change (text)
-    memberships: pd.DataFrame  # unit, id
     dates: list[str]  # as-of dates with counts, oldest first
     counts: pd.DataFrame  # as_of, unit, measure, count
     book: StatusBook
+    conn: sqlite3.Connection = field(repr=False)
+    _ready: bool = field(default=False, repr=False)
+
+    def __enter__(self) -> LedgerView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
 
     @property
     def as_of(self) -> dt.date:
         return dt.date.fromisoformat(self.dates[-1])
-
-    def unit_people(self, unit: str) -> pd.DataFrame:
-        """The people counted in ``unit`` (its own survey rows + the list's unsurveyed), by village."""
-        ids = self.memberships.loc[self.memberships["unit"] == unit, "id"]
-        p = self.people[self.people["id"].isin(ids)].copy()
-        p["_no_village"] = p["village"] == ""
-        return p.sort_values(["_no_village", "village", "address", "name", "id"]).drop(columns="_no_village")
-
-    def units_in_ledger(self, units: tuple[Unit, ...]) -> list[str]:
-        have = set(self.memberships["unit"])
-        names = [u.name for u in units if u.name in have]
-        return names + sorted(have - set(names))
 
     def counts_on(self, day: str) -> dict[str, dict[str, int]]:
         c = self.counts[self.counts["as_of"] == day]
@@ -66,47 +83,62 @@ class LedgerView:
             out.setdefault(unit, {})[measure] = int(n)
         return out
 
+    def _prepare(self) -> None:
+        """The temporary tables, once: memberships are every unit whose survey rows hold a person, or
+        the list's unit for someone nobody surveyed — the memberships the per-unit counts were made of."""
+        if self._ready:
+            return
+        for stmt in _TEMP_TABLES:
+            self.conn.execute(stmt)
+        rows = self.conn.execute("SELECT id, unit, survey_units FROM people")
+        self.conn.executemany("INSERT OR IGNORE INTO temp.membership (unit, id) VALUES (?, ?)", (
+            (u or UNKNOWN_UNIT, pid) for pid, unit, surveyed in rows for u in (surveyed.split("、") if surveyed else [unit])))
+        self._ready = True
 
-def _last_changes(conn: sqlite3.Connection) -> dict[str, str]:
-    """Per person, the latest change-log entry as text (date: field old → new)."""
-    rows = conn.execute(
-        "SELECT c.id, c.as_of, c.field, c.old_value, c.new_value FROM changes c JOIN "
-        "(SELECT id, MAX(change_id) AS last FROM changes WHERE field = 'status' GROUP BY id) m "
-        "ON c.change_id = m.last").fetchall()
-    return {pid: (day, old, new) for pid, day, _f, old, new in rows}
+    def units_in_ledger(self, units: tuple[Unit, ...]) -> list[str]:
+        """The units with people in the ledger: Annex 1 order, then the others by name."""
+        self._prepare()
+        have = {u for (u,) in self.conn.execute("SELECT DISTINCT unit FROM temp.membership")}
+        names = [u.name for u in units if u.name in have]
+        return names + sorted(have - set(names))
 
+    def unit_people(self, unit: str) -> list[Record]:
+        """The people counted in ``unit`` (its own survey rows + the list's unsurveyed), by village
+        (people without a village last), then address, name and ID."""
+        self._prepare()
+        rows = self.conn.execute(
+            f"{_SELECT} FROM temp.membership m JOIN people p ON p.id = m.id {_LAST} WHERE m.unit = ? "
+            "ORDER BY p.village = '', p.village, p.address, p.name, p.id", (unit,))
+        return [self._record(row) for row in rows]
 
-def memberships_of(people: pd.DataFrame) -> pd.DataFrame:
-    """(unit, id): every unit whose survey rows hold a person, or the list's unit for someone nobody
-    surveyed — the same memberships the per-unit counts were made of."""
-    surveyed = people[people["survey_units"] != ""]
-    pairs = surveyed[["id", "survey_units"]].assign(unit=surveyed["survey_units"].str.split("、")).explode("unit")
-    rest = people.loc[people["survey_units"] == "", ["unit", "id"]]
-    out = pd.concat([pairs[["unit", "id"]], rest], ignore_index=True)
-    out["unit"] = out["unit"].replace("", UNKNOWN_UNIT)
-    return out
+    def people(self, where: str = "", params: dict[str, Any] | tuple = ()) -> list[Record]:
+        """Records of the people a ``WHERE … ORDER BY …`` clause (on ``people p``) selects."""
+        self._prepare()
+        return [self._record(row) for row in self.conn.execute(f"{_SELECT} FROM people p {_LAST} {where}", params)]
+
+    def _record(self, row: tuple) -> Record:
+        rec = dict(zip(PEOPLE_COLUMNS, row, strict=False))
+        label = self.book.label
+        rec["status_label"] = label(rec["status"])
+        rec["flags"] = "、".join(label(f) for f in FLAG_CODES if rec[f])
+        day, old, new = row[len(PEOPLE_COLUMNS):]
+        rec["last_change"] = f"{day} {label(old) if old else '（新增）'}→{label(new)}" if day else ""
+        return rec
 
 
 def open_view(path: str | Path, book: StatusBook) -> LedgerView:
     conn = connect(path, create=False)
     try:
-        people = pd.DataFrame(conn.execute(f"SELECT {', '.join(PEOPLE_COLUMNS)} FROM people").fetchall(),
-                              columns=list(PEOPLE_COLUMNS))
         counts = pd.DataFrame(conn.execute("SELECT as_of, unit, measure, count FROM unit_counts").fetchall(),
                               columns=["as_of", "unit", "measure", "count"])
-        last = _last_changes(conn)
-    finally:
+        empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM people)").fetchone()[0]
+    except BaseException:
         conn.close()
-    if people.empty or counts.empty:
+        raise
+    if empty or counts.empty:
+        conn.close()
         raise InputError(f"台账“{path}”中还没有任何人员。请先运行 coverage-xl ledger update。")
-    people["status_label"] = people["status"].map(book.label)
-    people["flags"] = [
-        "、".join(book.label(f) for f in FLAG_CODES if r[f]) for r in people[list(FLAG_CODES)].to_dict("records")]
-    people["last_change"] = [
-        (f"{last[pid][0]} {book.label(last[pid][1]) if last[pid][1] else '（新增）'}→{book.label(last[pid][2])}"
-         if pid in last else "") for pid in people["id"]]
-    memberships = memberships_of(people)
-    return LedgerView(Path(path), people, memberships, sorted(counts["as_of"].unique()), counts, book)
+    return LedgerView(Path(path), sorted(counts["as_of"].unique()), counts, book, conn)
 
 
 def summary_table(view: LedgerView, units: tuple[Unit, ...], day: str | None = None) -> pd.DataFrame:
@@ -143,19 +175,20 @@ def week_over_week(view: LedgerView, units: tuple[Unit, ...], weeks: int = 6) ->
     return pd.DataFrame(rows)
 
 
-def change_log(path: str | Path, start: dt.date | None, end: dt.date | None) -> pd.DataFrame:
-    """The change log between two as-of dates (inclusive), oldest first, with each person's name."""
-    conn = connect(path, create=False)
-    try:
-        rows = conn.execute(
-            "SELECT c.as_of, c.unit, p.name, c.id, c.field, c.old_value, c.new_value, c.source_kind, c.source_file,"
-            " c.source_sha256, c.run_id FROM change_log c LEFT JOIN people p ON p.id = c.id"
-            " WHERE c.as_of >= ? AND c.as_of <= ? ORDER BY c.change_id",
-            ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat())).fetchall()
-    finally:
-        conn.close()
-    return pd.DataFrame(rows, columns=["as_of", "unit", "name", "id", "field", "old_value", "new_value", "source_kind",
-                                       "source_file", "source_sha256", "run_id"]).fillna("")
+CHANGE_COLUMNS = ("as_of", "unit", "name", "id", "field", "old_value", "new_value", "source_kind", "source_file",
+                  "source_sha256", "run_id")
+_CHANGES = ("FROM change_log c LEFT JOIN people p ON p.id = c.id WHERE c.as_of >= ? AND c.as_of <= ?")
+
+
+def change_log(view: LedgerView, start: dt.date | None, end: dt.date | None) -> tuple[int, Iterator[Record]]:
+    """The change log between two as-of dates (inclusive), oldest first, with each person's name:
+    how many rows, and the rows as they are read."""
+    bounds = ((start or dt.date.min).isoformat(), (end or dt.date.max).isoformat())
+    n = view.conn.execute("SELECT COUNT(*) FROM changes WHERE as_of >= ? AND as_of <= ?", bounds).fetchone()[0]
+    rows = view.conn.execute(
+        "SELECT c.as_of, c.unit, COALESCE(p.name, ''), c.id, c.field, c.old_value, c.new_value, c.source_kind,"
+        f" c.source_file, c.source_sha256, c.run_id {_CHANGES} ORDER BY c.change_id", bounds)
+    return n, (dict(zip(CHANGE_COLUMNS, row, strict=True)) for row in rows)
 
 
 def signed_ids(path: str | Path) -> set[str]:
@@ -167,28 +200,30 @@ def signed_ids(path: str | Path) -> set[str]:
         conn.close()
 
 
-def with_status(view: LedgerView, status: str) -> pd.DataFrame:
-    return _sorted(view.people[view.people["status"] == status])
+def with_status(view: LedgerView, status: str) -> list[Record]:
+    return view.people(f"WHERE p.status = ? ORDER BY {_BY_UNIT}", (status,))
 
 
-def with_flag(view: LedgerView, flag: str) -> pd.DataFrame:
-    return _sorted(view.people[view.people[flag].astype(bool)])
+def with_flag(view: LedgerView, flag: str) -> list[Record]:
+    if flag not in FLAG_CODES:
+        raise ValueError(flag)
+    return view.people(f"WHERE p.{flag} ORDER BY {_BY_UNIT}")
 
 
-def _sorted(p: pd.DataFrame) -> pd.DataFrame:
-    return p.sort_values(["unit", "village", "address", "name", "id"])
-
-
-def turning_sixty(view: LedgerView, as_of: dt.date, months: int = DEFAULT_AGE_MONTHS) -> pd.DataFrame:
-    """People who turn 60 after ``as_of`` and within ``months`` months (每月定期查询), by birthday."""
+def turning_sixty(view: LedgerView, as_of: dt.date, months: int = DEFAULT_AGE_MONTHS) -> list[Record]:
+    """People who turn 60 after ``as_of`` and within ``months`` months (每月定期查询), by birthday.
+    SQLite picks the IDs born near the window (a few days' margin); the dates decide."""
     end = _add_months(as_of, months)
-    births = view.people["id"].map(lambda s: idcard.birth_date(s) if len(s) == 18 else None)
-    sixty = births.map(lambda b: _add_years(b, 60) if b else None)
-    sel = sixty.map(lambda d: d is not None and as_of < d <= end)
-    p = view.people[sel.astype(bool)].copy()
-    p["birth"] = births[sel.astype(bool)].map(lambda d: d.isoformat())
-    p["sixty"] = sixty[sel.astype(bool)].map(lambda d: d.isoformat())
-    return p.sort_values(["sixty", "unit", "village", "id"])
+    lo = (dt.date(as_of.year - 60, as_of.month, 1) - dt.timedelta(days=3)).strftime("%Y%m%d")
+    hi = (_add_months(dt.date(end.year - 60, end.month, 1), 1) + dt.timedelta(days=3)).strftime("%Y%m%d")
+    out = []
+    for rec in view.people("WHERE length(p.id) = 18 AND substr(p.id, 7, 8) BETWEEN ? AND ?", (lo, hi)):
+        born = idcard.birth_date(rec["id"])
+        sixty = _add_years(born, 60) if born else None
+        if sixty is not None and as_of < sixty <= end:
+            rec["birth"], rec["sixty"] = born.isoformat(), sixty.isoformat()
+            out.append(rec)
+    return sorted(out, key=lambda r: (r["sixty"], r["unit"], r["village"], r["id"]))
 
 
 def _add_years(day: dt.date, years: int) -> dt.date:
@@ -228,10 +263,13 @@ def assisted_people(view: LedgerView, files: Iterable[str | Path]) -> pd.DataFra
             pid = ex.match_key(raw)
             if pid and kind:
                 found.setdefault(pid, kind)
-    p = view.people[view.people["id"].isin(found)].copy()
-    p["assisted_kind"] = p["id"].map(found)
-    p["paid"] = p["status"] == "paid"
-    return p.sort_values(["paid", "unit", "village", "id"])
+    out = []
+    for rec in view.people():
+        kind = found.get(rec["id"])
+        if kind:
+            rec["assisted_kind"], rec["paid"] = kind, rec["status"] == "paid"
+            out.append(rec)
+    return sorted(out, key=lambda r: (r["paid"], r["unit"], r["village"], r["id"]))
 
 
 __all__ = ["LIST_TOTAL", "LedgerView", "assisted_people", "change_log", "open_view", "summary_table",

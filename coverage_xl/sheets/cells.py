@@ -10,21 +10,30 @@ text is kept literally and how formula-like text also gets Excel's quote prefix)
 The project's own formulas — the template's 合计 checks, the estimator — go through
 :func:`write_formula`, which is the only place a formula is made, and refuses anything else.
 Tests read every output back and accept a formula cell only where a job wrote one on purpose.
+
+Streamed sheets (:mod:`coverage_xl.sheets.stream`, the ledger export's hundreds of thousands of rows)
+are written row by row with :func:`stream_row`, under the same rules: text stays text, exactly as
+:func:`set_value` keeps it, formula-like text with the quote prefix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+import math
+import re
+from collections.abc import Iterable, Sequence
+from copy import copy
+from typing import Any, NamedTuple
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles.cell_style import StyleArray
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
 
-from coverage_xl.spreadsheet_text import cell_text, looks_like_formula
+from coverage_xl.spreadsheet_text import FORMULA_STARTS, MAX_CELL_TEXT, cell_text, looks_like_formula
 
-__all__ = ["set_value", "write_value", "write_row", "append_row", "write_formula"]
+__all__ = ["set_value", "write_value", "write_row", "append_row", "write_formula", "StreamStyle", "stream_style",
+           "stream_row"]
 
 
 def set_value(cell: Any, value: object) -> Any:
@@ -90,3 +99,91 @@ def write_formula(ws: Worksheet, row: int, column: int, formula: str | ArrayForm
     if cell.data_type != "f":  # pragma: no cover - openpyxl's own rule; guarded so a change shows
         raise ValueError(f"openpyxl did not take {formula!r} as a formula")
     return cell
+
+
+class StreamStyle(NamedTuple):
+    """A streamed column's cell style: the ``s`` attribute of its cells (its id in the workbook's cell
+    styles), and the same style with the quote prefix (for formula-like text)."""
+
+    plain: str
+    quoted: str
+
+
+def stream_style(ws: Any, *, font: Any = None, fill: Any = None, border: Any = None, alignment: Any = None,
+                 number_format: str | None = None) -> StreamStyle:
+    """Register a style in the workbook of the streamed sheet ``ws`` for :func:`stream_row`."""
+    from openpyxl.cell import WriteOnlyCell
+
+    proto = WriteOnlyCell(ws)
+    for name, value in (("font", font), ("fill", fill), ("border", border), ("alignment", alignment),
+                        ("number_format", number_format)):
+        if value is not None:
+            setattr(proto, name, value)
+    styles = ws.parent._cell_styles
+    plain = StyleArray(proto._style) if proto._style is not None else StyleArray()  # an unstyled cell has none
+    plain.quotePrefix = 0
+    quoted = copy(plain)
+    quoted.quotePrefix = 1
+    return StreamStyle(f' s="{styles.add(plain)}"', f' s="{styles.add(quoted)}"')
+
+
+_NO_STYLE = StreamStyle("", "")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_NEEDS_CARE = re.compile(r"[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""Text that needs more than copying into the XML: characters to escape, or that XML cannot hold."""
+_SAFE_FIRST = frozenset(chr(c) for c in range(0x21, 0x7F)) - FORMULA_STARTS | {chr(c) for c in range(0x4E00, 0xA000)}
+"""First characters that settle :func:`looks_like_formula` at once (printable ASCII and CJK ideographs
+that are neither a formula start nor white space): most cells of a table."""
+_LETTERS = [get_column_letter(c) for c in range(1, 16385)]
+
+
+def _stream_cell(ref: str, value: object, style: StreamStyle) -> str:
+    """One ``<c>`` element exactly as openpyxl writes it for ``set_value(cell, value)``: a string as an
+    inline string (never a formula, never an error value); a number, a truth value or nothing as
+    openpyxl writes them (numbers as ``%.16g``, like its ``safe_string``)."""
+    if isinstance(value, str):
+        text = cell_text(value)
+        s = style.quoted if looks_like_formula(text) else style.plain
+        if text == "":
+            return f'<c r="{ref}"{s} t="inlineStr"/>'
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{text.translate(_ESCAPES)}</t></is></c>'
+    s = style.plain
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return f'<c r="{ref}"{s} t="n"/>'
+    if isinstance(value, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"{s} t="n"><v>{value:.16g}</v></c>'
+    if hasattr(value, "item") and not isinstance(value, bytes):  # a numpy scalar from a DataFrame
+        return _stream_cell(ref, value.item(), style)
+    raise TypeError(f"a streamed sheet takes text and numbers, not {type(value).__name__}: {value!r}")
+
+
+def stream_row(ws: Any, values: Sequence[object], styles: Sequence[StreamStyle | None], *,
+               height: float | None = None) -> int:
+    """Append a row to the streamed sheet ``ws`` (:class:`coverage_xl.sheets.stream.StreamedSheet`):
+    ``values`` from column A, each cell with the style of its column (``styles[i]``, None for no style).
+
+    The cells are those :func:`set_value` makes: text exactly as given (characters XML cannot hold
+    replaced, cut at Excel's limit), formula-like text with the quote prefix, a number as a number,
+    None as an empty (styled) cell, so that a table's borders have no gaps. Returns the row number.
+
+    Most cells are plain text (names, addresses, IDs): when the row's text holds nothing to escape or
+    replace and a cell's first character cannot start a formula, the cell is made here at once; any
+    other goes through :func:`_stream_cell`, which decides exactly as :func:`set_value` does."""
+    if len(values) != len(styles):
+        raise ValueError(f"{len(values)} values for {len(styles)} column styles")
+    r = ws.next_row
+    texts = [v for v in values if type(v) is str]
+    plain_row = _NEEDS_CARE.search("".join(texts)) is None
+    cells = [f'<row r="{r}" ht="{height}" customHeight="1">' if height is not None else f'<row r="{r}">']
+    for letter, value, style in zip(_LETTERS, values, styles, strict=False):  # _LETTERS: every column
+        style = style or _NO_STYLE
+        if (plain_row and type(value) is str and value[:1] in _SAFE_FIRST and not value[-1].isspace()
+                and len(value) <= MAX_CELL_TEXT):
+            cells.append(f'<c r="{letter}{r}"{style.plain} t="inlineStr"><is><t>{value}</t></is></c>')
+        else:
+            cells.append(_stream_cell(f"{letter}{r}", value, style))
+    cells.append("</row>")
+    return ws.write_row_xml("".join(cells), len(values))

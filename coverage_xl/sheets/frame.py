@@ -146,7 +146,7 @@ def setup_print(ws: Worksheet, layout: Layout | None = None, *, header_end: int,
     repeated rows do not include the title (row 1), the sheet's title goes into the page header so
     that every page still says what it is."""
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4  # a write-only (streamed) sheet has no such constant
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
@@ -189,7 +189,7 @@ def finish_for_print(wb) -> None:
 def _wide(ws: Worksheet) -> bool:
     """Landscape when the used columns are wider than a portrait A4 page (about 95 character widths)."""
     total = 0.0
-    for c in range(1, min(ws.max_column, 60) + 1):
+    for c in range(1, min(getattr(ws, "max_column", 1), 60) + 1):
         dim = ws.column_dimensions.get(get_column_letter(c))
         total += dim.width if dim is not None and dim.width else 8.43
     return total > 95

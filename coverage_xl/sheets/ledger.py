@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.ledger.statuses import FLAG_CODES, StatusBook
 from coverage_xl.ledger.summary import LIST_TOTAL, SETTLED
-from coverage_xl.sheets.cells import write_value
+from coverage_xl.sheets.cells import stream_row, stream_style, write_value
 from coverage_xl.sheets.frame import (
     BODY_FONT,
     BORDER,
@@ -32,6 +32,7 @@ from coverage_xl.sheets.frame import (
     setup_print,
     stamp,
 )
+from coverage_xl.sheets.stream import StreamedSheet
 
 Column = tuple[str, str, float]  # (header, record key, width)
 WRAP = Alignment(vertical="center", wrap_text=True)
@@ -45,10 +46,17 @@ PERSON_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def write_table(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
+def _wraps(key: str) -> bool:
+    """Long texts (addresses, the last change) wrap in their cells; the rest stays on one line."""
+    return key in ("address", "last_change")
+
+
+def write_table(ws: Worksheet | StreamedSheet, title: str, note: str, columns: Sequence[Column],
                 records: Iterable[dict[str, Any]], *, numbered: bool = True) -> int:
     """Title, note, header, rows; returns the number of rows written."""
     cols = ([("序号", "", 6)] if numbered else []) + list(columns)
+    if isinstance(ws, StreamedSheet):
+        return _stream_table(ws, title, note, cols, records, numbered=numbered)
     last = get_column_letter(len(cols))
     write_value(ws, 1, 1, title).font = TITLE_FONT
     ws.cell(1, 1).alignment = CENTER
@@ -69,21 +77,49 @@ def write_table(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
                 write_value(ws, r, n, None if value == "" else value, style=styles[n - 1])
                 continue
             c = write_value(ws, r, n, None if value == "" else value)
-            stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP if key in ("address", "last_change") else PLAIN)
+            stamp(c, font=BODY_FONT, border=BORDER, alignment=WRAP if _wraps(key) else PLAIN)
             if key == "id":
                 c.number_format = "@"
             style = StyleArray(c._style)
             style.quotePrefix = 0  # the cell's own text decides it (write_value), not the first row's
             styles.append(style)
         r += 1
-    ws.freeze_panes = ws.cell(HEADER_ROW + 1, 1)
-    setup_print(ws, header_end=HEADER_ROW)
-    if r > HEADER_ROW + 1:
-        ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{r - 1}"
+    _finish_table(ws, len(cols), r - HEADER_ROW - 1)
     return r - HEADER_ROW - 1
 
 
-def write_unit_ledger(ws: Worksheet, unit_full_name: str, people: Iterable[dict[str, Any]], as_of: dt.date,
+def _stream_table(ws: StreamedSheet, title: str, note: str, cols: Sequence[Column],
+                  records: Iterable[dict[str, Any]], *, numbered: bool) -> int:
+    """:func:`write_table` on a streamed sheet: the same cells, values and styles, row by row."""
+    width = len(cols)
+    for n, (_, _, w) in enumerate(cols, start=1):
+        ws.column_dimensions[get_column_letter(n)].width = w
+    stream_row(ws, [title], [stream_style(ws, font=TITLE_FONT, alignment=CENTER)], height=30)
+    ws.merge(1, 1, 1, width)
+    stream_row(ws, [note], [stream_style(ws, font=BODY_FONT)])
+    ws.merge(2, 1, 2, width)
+    head = stream_style(ws, font=HEADER_FONT, fill=HEADER_FILL, border=BORDER, alignment=CENTER)
+    stream_row(ws, [h for h, _, _ in cols], [head] * width)
+    body = [stream_style(ws, font=BODY_FONT, border=BORDER, alignment=WRAP if _wraps(key) else PLAIN,
+                         number_format="@" if key == "id" else None) for _, key, _ in cols]
+    keys = [key for _, key, _ in cols][1 if numbered else 0:]
+    n = 0
+    for n, rec in enumerate(records, start=1):
+        values = [None if (v := rec.get(key, "")) == "" else v for key in keys]
+        stream_row(ws, [n, *values] if numbered else values, body)
+    _finish_table(ws, width, n)
+    return n
+
+
+def _finish_table(ws: Worksheet | StreamedSheet, width: int, rows: int) -> None:
+    """Frozen header, print setup and the filter over the header and the rows."""
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    setup_print(ws, header_end=HEADER_ROW)
+    if rows:
+        ws.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(width)}{HEADER_ROW + rows}"
+
+
+def write_unit_ledger(ws: Worksheet | StreamedSheet, unit_full_name: str, people: Iterable[dict[str, Any]], as_of: dt.date,
                       count: int) -> int:
     """A unit's 台账: its people by village with status, 销号, flags, last change and last contact."""
     ws.title = "台账"
@@ -156,14 +192,19 @@ CHANGE_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def write_changes(ws: Worksheet, rows: Iterable[dict[str, Any]], start: str, end: str) -> int:
+def write_changes(ws: Worksheet | StreamedSheet, rows: Iterable[dict[str, Any]], start: str, end: str, *,
+                  count: int | None = None) -> int:
+    """变更记录 of a date range; ``count`` (the number of ``rows``, said in the note above them) lets the
+    rows stream from the database instead of being held first."""
     ws.title = "变更记录"
-    records = list(rows)
-    return write_table(ws, "城乡居保全覆盖台账变更记录", f"{start} 至 {end}，共{len(records)}条（做到记录有痕）。",
-                       CHANGE_COLUMNS, records)
+    if count is None:
+        rows = list(rows)
+        count = len(rows)
+    return write_table(ws, "城乡居保全覆盖台账变更记录", f"{start} 至 {end}，共{count}条（做到记录有痕）。",
+                       CHANGE_COLUMNS, rows)
 
 
-def write_people_list(ws: Worksheet, title: str, note: str, columns: Sequence[Column],
+def write_people_list(ws: Worksheet | StreamedSheet, title: str, note: str, columns: Sequence[Column],
                       people: Iterable[dict[str, Any]], sheet: str) -> int:
     ws.title = sheet[:31]
     return write_table(ws, title, note, columns, people)
