@@ -270,7 +270,9 @@ def consolidate(batch: SurveyBatch) -> Annex4Result:
     units = batch.units
     names = [u.name for u in units]
     status = _status(batch)
-    by_cat, by_will, uncounted = _tally(batch, names)
+    # each counted file's people that count, worked out once for the three uses below
+    counted = {str(f.path): batch.counted_people(f) for f in batch.counted if f.unit and f.unit.name in status}
+    by_cat, by_will, uncounted = _tally(batch, names, counted)
     dup_rows: dict[str, int] = {}
     for d in batch.duplicates:
         for u, _, _ in d.places:
@@ -291,7 +293,7 @@ def consolidate(batch: SurveyBatch) -> Annex4Result:
             st.uncounted = uncounted[name]
             st.no_willing = int(counts.at[name, IN_SCOPE] - counts.at[name, "unwilling"] - counts.at[name, "willing"])
             st.cross_duplicates = dup_rows.get(name, 0)
-            st.given_away, st.repeats = batch.row_accounting(st.file)
+            st.given_away, st.repeats = batch.row_accounting(st.file, counted.get(str(st.file.path)))
         else:
             counts.loc[name, :] = pd.NA
 
@@ -306,7 +308,7 @@ def consolidate(batch: SurveyBatch) -> Annex4Result:
         table[k] = full[k].astype("Int64")
     table["remark"] = [status[n].remark() for n in names] + [_total_remark(status)]
     result = Annex4Result(table, batch, status)
-    result.dedup, result.no_willing_dedup = _dedup_counts(batch, names)
+    result.dedup, result.no_willing_dedup = _dedup_counts(batch, names, counted)
     result.dedup_remark = _dedup_remark(result)
     check(result)
     return result
@@ -327,12 +329,12 @@ def _counts_of(cat: pd.Series, will: pd.Series) -> dict[str, int]:
     return {k: out[k] for k in ANNEX4_COUNT_KEYS}
 
 
-def _dedup_counts(batch: SurveyBatch, names: list[str]) -> tuple[dict[str, int], int]:
+def _dedup_counts(batch: SurveyBatch, names: list[str], counted: dict[str, pd.DataFrame]) -> tuple[dict[str, int], int]:
     """全市去重合计: every counted person once across units. A person still in several units (owner
     undecided) is counted by the row of the unit first in Annex 1 order (a readable classification
     first, as inside a unit); rows without an ID cannot be matched and all count."""
     order = {n: i for i, n in enumerate(names)}
-    frames = [batch.counted_people(f)[["id", "category", "willing"]].assign(_unit=order[f.unit.name])
+    frames = [counted[str(f.path)][["id", "category", "willing"]].assign(_unit=order[f.unit.name])
               for f in batch.counted if f.unit and f.unit.name in order]
     if not frames:
         return {k: 0 for k in ANNEX4_COUNT_KEYS}, 0
@@ -357,7 +359,8 @@ def _dedup_remark(result: Annex4Result) -> str:
             f"本行每人只计一次（按附件1单位顺序在先的单位的记录）：{shown or '各列人数相同'}")
 
 
-def _tally(batch: SurveyBatch, names: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+def _tally(batch: SurveyBatch, names: list[str], counted: dict[str, pd.DataFrame]
+           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Per unit: people by category, in-scope people by willingness, rows not classifiable.
 
     Each counted file is one unit, so this counts file by file (a ``value_counts`` per file) instead
@@ -368,7 +371,7 @@ def _tally(batch: SurveyBatch, names: list[str]) -> tuple[pd.DataFrame, pd.DataF
     for f in batch.counted:
         if f.unit is None or f.unit.name not in uncounted:
             continue
-        people = batch.counted_people(f)
+        people = counted[str(f.path)]
         cat = people["category"]
         cats[f.unit.name] = cat.value_counts()
         wills[f.unit.name] = people.loc[cat == IN_SCOPE, "willing"].value_counts()

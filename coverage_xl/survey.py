@@ -28,7 +28,7 @@ import pandas as pd
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
-from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
+from coverage_xl.validate import Checked, empty_people, gc_paused, spreadsheet_files, validate_file
 
 
 @dataclass
@@ -83,12 +83,13 @@ class SurveyBatch:
             p = p[~p["row"].isin(away)]
         return p[first_of_each_id(p)]
 
-    def row_accounting(self, rec: FileRecord) -> tuple[int, int]:
-        """(rows owned by another unit, repeated rows of an ID already counted in this unit)."""
+    def row_accounting(self, rec: FileRecord, counted: pd.DataFrame | None = None) -> tuple[int, int]:
+        """(rows owned by another unit, repeated rows of an ID already counted in this unit);
+        ``counted`` is :meth:`counted_people` of ``rec`` when the caller has it already."""
         people = rec.checked.people
         away = self.given_away.get(str(rec.path), frozenset())
         given = int(people["row"].isin(away).sum()) if away else 0
-        return given, len(people) - given - len(self.counted_people(rec))
+        return given, len(people) - given - len(self.counted_people(rec) if counted is None else counted)
 
     def people(self) -> pd.DataFrame:
         """Everyone counted, with their unit: one row per person and unit (:meth:`counted_people`)."""
@@ -138,7 +139,7 @@ def _check_one(path: Path, as_of: dt.date) -> tuple[Checked, str, int, float]:
     """Validate one file and fingerprint it (runs in a worker process)."""
     stat = path.stat()
     checked = validate_file(path, as_of)
-    checked.people  # noqa: B018 - build the DataFrame here, in the worker, not later in the parent
+    checked.materialise()  # the people's columns, from the sheet's rows, which are dropped next
     if checked.survey is not None:
         checked.survey.rows = []
         checked.survey.row_numbers = []
@@ -277,6 +278,15 @@ def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None =
         files = spreadsheet_files(p) if p.is_dir() else [p]
     else:
         files = [Path(p) for p in paths]
+    with gc_paused():
+        batch = _load(files, as_of, units, workers, progress)
+    if owners:
+        apply_owner_choices(batch, owners)
+    return batch
+
+
+def _load(files: list[Path], as_of: dt.date, units: tuple[Unit, ...], workers: int | None,
+          progress: Callable[[Path, int, int], None] | None) -> SurveyBatch:
     records: list[FileRecord] = []
     for path, (checked, digest, size, mtime) in zip(files, _check_all(files, as_of, workers, progress), strict=True):
         unit = next((u for u in units if u.name == checked.report.unit), None) if checked.report.unit else None
@@ -301,8 +311,6 @@ def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None =
                 r.problem = f"{name}有{len(recs)}个文件（{names}），均未计入，请确认保留哪一个"
     batch = SurveyBatch(records, units, as_of)
     batch.duplicates = find_cross_unit_duplicates(batch)
-    if owners:
-        apply_owner_choices(batch, owners)
     return batch
 
 

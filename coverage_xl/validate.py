@@ -45,13 +45,40 @@ class Checked:
 
     @property
     def people(self) -> pd.DataFrame:
-        if callable(self.table):
-            self.table = self.table()
+        self.materialise()
         if isinstance(self.table, dict):
             import pandas as pd
 
             self.table = pd.DataFrame(self.table, columns=list(PEOPLE_COLUMNS))
         return self.table
+
+    def materialise(self) -> None:
+        """Build the people's columns now (a worker process does, before the sheet's rows are dropped
+        and the result is sent back); the DataFrame is built where it is used."""
+        if callable(self.table):
+            self.table = self.table()
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker process sends back: birth dates as day numbers. Unpickling a column of
+        33,740 date objects took longer than building the whole people table."""
+        self.materialise()
+        state = dict(self.__dict__)
+        table = state["table"]
+        if isinstance(table, dict):
+            births = table["birth"]
+            days = {b: b.toordinal() for b in set(births) if b is not None}
+            days[None] = None
+            state["table"] = {**table, "birth": list(map(days.__getitem__, births))}
+            state["_births_as_days"] = True
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        if state.pop("_births_as_days", False):
+            days = state["table"]["birth"]
+            dates = {d: dt.date.fromordinal(d) for d in set(days) if d is not None}
+            dates[None] = None
+            state["table"]["birth"] = list(map(dates.__getitem__, days))
+        self.__dict__.update(state)
 
 
 def _no_people() -> dict[str, Any]:
@@ -100,7 +127,7 @@ def _people(ctx: Context, unit: str | None) -> dict[str, Any]:
         "address": [v.strip() if v.__class__ is str else clean_text(v) for v in col("address")],
         "category": ctx.categories,
         "willing": ctx.willing,
-        "phone": _clean_column(col("phone")),
+        "phone": [v if v.__class__ is str and v.isdigit() and v.isascii() else clean_text(v) for v in col("phone")],
         "remark": [v.strip() if v.__class__ is str else clean_text(v) for v in col("remark")],
         "other_text": ctx.other_text,
     }
@@ -116,18 +143,19 @@ def validate_file(path: str | Path, as_of: dt.date | None = None) -> Checked:
     """Validate one workbook. Never raises for a bad file: it becomes a ``file.unreadable`` or
     ``sheet.not_found`` finding."""
     path = Path(path)
-    with _gc_paused():
+    with gc_paused():
         return _validate_file(path, as_of)
 
 
 @contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector while a sheet is checked.
+def gc_paused():
+    """Pause the cyclic garbage collector while a sheet is checked, or while the people checked in
+    worker processes are unpickled (:func:`coverage_xl.survey.load_batch`).
 
-    Reading creates hundreds of thousands of small objects (one list per row, one value per cell),
+    Both create hundreds of thousands of small objects (one list per row, one value per cell),
     none of them in reference cycles; the collector would otherwise walk them all again and again
-    (measured: a third of the validation time on a 33,740-row sheet). Reference counting still frees
-    everything as usual."""
+    (measured: a third of the validation time on a 33,740-row sheet, a quarter of unpickling its
+    people). Reference counting still frees everything as usual."""
     enabled = gc.isenabled()
     gc.disable()
     try:

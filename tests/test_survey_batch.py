@@ -36,3 +36,19 @@ def test_worker_count_follows_the_environment(monkeypatch):
     assert default_workers(14) == 1
     monkeypatch.delenv("COVERAGE_XL_WORKERS")
     assert 1 <= default_workers(14) <= 4 and default_workers(1) == 1
+
+
+def test_a_checked_file_sent_back_by_a_worker_keeps_its_people_and_birth_dates(tmp_path):
+    import pickle
+
+    from coverage_xl.validate import validate_file
+
+    write_sample_folder(tmp_path, 140, seed=13, errors_per_unit=3)
+    path = sorted(tmp_path.glob("*.xlsx"))[0]
+    checked = validate_file(path, AS_OF)
+    back = pickle.loads(pickle.dumps(checked))
+    assert back.report.flatten() == checked.report.flatten()
+    pd.testing.assert_frame_equal(back.people, checked.people)
+    births = checked.people["birth"].tolist()
+    assert any(b is None for b in births) and all(b is None or isinstance(b, dt.date) for b in births)
+    assert back.people["birth"].tolist() == births
