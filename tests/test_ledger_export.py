@@ -161,3 +161,30 @@ def test_formula_like_names_and_addresses_in_the_ledger_stay_text_in_every_expor
     assert (w.A, HOSTILE[0]) in seen and (w.A, "@SUM(A1) & <b>") in seen and (w.A, "+1+1") in seen
     assert ("变更记录", HOSTILE[0]) in seen  # the change log names the person too
     assert ("登记未缴费名单（税务）", "+1+1") in seen
+
+
+def test_to_master_puts_the_summary_into_the_master_beside_its_other_sheets(ledger, tmp_path):
+    from cliutil import cli
+
+    from coverage_xl.layout import LEDGER_SUMMARY_SHEET
+    from coverage_xl.units import default_units
+
+    master = tmp_path / "总表.xlsm"
+    r = cli("master", master)
+    assert r.code == 0, r.output
+    before = openpyxl.load_workbook(master).sheetnames
+    r = cli("ledger", "export", "-o", tmp_path / "out", "--ledger", ledger, "--master", master, "--to-master")
+    assert r.code == 0, r.output
+    assert "已写入总表" in r.output
+    wb = openpyxl.load_workbook(master)
+    assert set(before) <= set(wb.sheetnames)
+    rows = [[c.value for c in row] for row in wb[LEDGER_SUMMARY_SHEET].iter_rows()]
+    header = rows[2]
+    people = header.index("台账人数")
+    units = rows[3:next(i for i, r in enumerate(rows) if r[0] == "合计")]
+    total = next(r for r in rows if r[0] == "合计")
+    assert [r[0] for r in units][:14] == [u.name for u in default_units()]
+    in_a = {p.id for p in w.PEOPLE if any(u == w.A for u, _ in p.survey) or (p.list_unit == w.A and not p.survey)}
+    assert next(r for r in units if r[0] == w.A)[people] == len(in_a)
+    assert total[people] == sum(r[people] for r in units)
+    assert any(r[0] == "口径说明" for r in rows)
