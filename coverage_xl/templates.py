@@ -99,22 +99,25 @@ def write_instructions(wb: Workbook, title: str = INSTRUCTIONS_SHEET) -> None:
     ws.page_setup.orientation = "portrait"
 
 
-def _write_totals(ws, first: int, last: int) -> None:
-    """Counts in the 合计 row: people (names), each tick column (√ ✓ ✔), 是 and 否."""
+def _write_totals(ws, first: int, last: int, *, empty: bool) -> None:
+    """Counts in the 合计 row: people (names), each tick column (√ ✓ ✔), 是 and 否. When the rows are
+    ``empty`` the counts are known (0) and written as the cells' cached values."""
     total = last + 1
     if ws.cell(total, 1).value != TOTAL_LABEL:
         return
+    zero = 0 if empty else None
     name = ANNEX3.by_key["name"].letter
-    write_formula(ws, total, ANNEX3.col("name"), f"=COUNTA({name}{first}:{name}{last})")
+    write_formula(ws, total, ANNEX3.col("name"), f"=COUNTA({name}{first}:{name}{last})", result=zero)
     for key in CATEGORY_KEYS:
         letter = ANNEX3.by_key[key].letter
         cells = f"{letter}{first}:{letter}{last}"
         formula = (f"=COUNTA({cells})" if key == CATEGORY_KEYS[-1]
                    else "=" + "+".join(f'COUNTIF({cells},"{mark}")' for mark in TICK_CHOICES))
-        write_formula(ws, total, ANNEX3.col(key), formula)
+        write_formula(ws, total, ANNEX3.col(key), formula, result=zero)
     willing = ANNEX3.by_key["willing"].letter
     write_formula(ws, total, ANNEX3.col("willing"),
-                  f'="是"&COUNTIF({willing}{first}:{willing}{last},"是")&"/否"&COUNTIF({willing}{first}:{willing}{last},"否")')
+                  f'="是"&COUNTIF({willing}{first}:{willing}{last},"是")&"/否"&COUNTIF({willing}{first}:{willing}{last},"否")',
+                  result="是0/否0" if empty else None)
 
 
 def _prefill_unit(ws, unit: Unit, first: int, last: int) -> None:
@@ -159,15 +162,19 @@ def new_unit_workbook(unit: Unit | None, people: Iterable[Mapping[str, Any]] = (
         last = first
     if unit is not None and prefill_unit:
         _prefill_unit(ws, unit, first, last)
-    _write_totals(ws, first, last)
+    _write_totals(ws, first, last, empty=not people)
     if check_column:
-        write_check_column(ws, first, last, unit)
+        write_check_column(ws, first, last, unit, blank_from=first + len(people))
         ws.cell(last + 1, CHECK_COLUMN).border = BORDER
     add_input_checks(ws, first, last, protect=protect)
     ws.sheet_view.zoomScale = 90
     ws.print_area = f"A1:{get_column_letter(ANNEX3.width)}{last + 1}"  # the check column is not printed
     if instructions:
         write_instructions(wb)
+    # Without people every formula carries its result (the counts 0, each check cell's 0): no
+    # application needs to compute anything on opening. With people, the rows' checks have no result
+    # in the file, so keep openpyxl's "recalculate everything on load" for Excel and WPS.
+    wb.calculation.fullCalcOnLoad = bool(people) or not check_column
     wb.active = 0
     return wb
 

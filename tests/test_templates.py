@@ -17,6 +17,9 @@ from coverage_xl.layout import ANNEX3, INSTRUCTIONS_SHEET
 from coverage_xl.sheets.frame import fitted_height
 from coverage_xl.sheets.rowcheck import (
     CHECK_HEADER,
+    CHECK_NAME,
+    CHECK_NUMBER_FORMAT,
+    check_name_formula,
     overwritten_count_formula,
     problem_count_formula,
     row_check_formula,
@@ -196,10 +199,10 @@ def test_check_column_after_remark_is_shaded_unlocked_and_not_printed(template):
     ws = openpyxl.load_workbook(template)[ANNEX3.sheet_name]
     assert ws["U3"].value == CHECK_HEADER == "自动检查，请勿填写"
     assert "U3:U4" in {str(r) for r in ws.merged_cells.ranges}
-    assert ws["U6"].value == "=" + row_check_formula(6, unit_by_name("草尾镇"))
-    assert ws["U55"].value == "=" + row_check_formula(55, unit_by_name("草尾镇"))  # shared, read back per row
+    assert ws["U6"].value == ws["U55"].value == "=行检查" == "=" + CHECK_NAME  # shared, read back per row
+    assert ws.defined_names[CHECK_NAME].attr_text == check_name_formula(ANNEX3.sheet_name, unit_by_name("草尾镇"))
     assert all(not ws.cell(r, 21).protection.locked and ws.cell(r, 21).fill.fgColor.rgb.endswith("EDEDED")
-               for r in (6, 30, 55))
+               and ws.cell(r, 21).number_format == CHECK_NUMBER_FORMAT == ";;;@" for r in (6, 30, 55))
     assert ws["U1"].value == problem_count_formula(6, 55)
     assert ws["U2"].value == overwritten_count_formula(6, 55)
     assert ws.print_area.endswith("$A$1:$T$56")
@@ -212,6 +215,54 @@ def test_check_formula_is_one_shared_formula_in_the_file(template):
         xml = z.read("xl/worksheets/sheet1.xml").decode()
     assert xml.count('<f t="shared" ref="U6:U55" si="0">') == 1
     assert xml.count('<f t="shared" si="0"') == 49
+
+
+def test_check_name_holds_the_row_check_relative_to_a1():
+    """The defined name is the row check of row 1 with sheet-qualified, column-absolute references:
+    what Excel stores for a name whose rows are relative (they count from A1), so in U6 it reads row 6."""
+    unit = unit_by_name("琼湖街道")
+    text = check_name_formula("附件3", unit)
+    assert text.startswith("IF(COUNTA('附件3'!$C1:$T1)=0,0,IF(")
+    assert "'附件3'!$D1" in text and "'附件3'!$G1:$P1" in text and "'附件3'!$G1:$Q1" in text
+    bare = text.replace("'附件3'!", "").replace("$", "")
+    assert bare == row_check_formula(1, unit)
+
+
+def test_an_empty_template_carries_every_formula_result(template):
+    """Every formula cell of a template without people has its result cached in the file (an
+    independent reader, calamine, sees them), so no application has to compute 37,000 checks on
+    opening, and Excel/WPS are not asked to (fullCalcOnLoad off). Clean rows give 0, shown as nothing."""
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(template)).get_sheet_by_name(ANNEX3.sheet_name).to_python()
+    u = [r[20] if len(r) > 20 else "" for r in rows]
+    assert u[0] == "有问题的行：0" and u[1] == "检查公式缺失的行：0"
+    assert u[FIRST - 1:55] == [0.0] * 50
+    total = rows[55]
+    assert total[0] == "合计" and total[2] == 0.0 and total[6] == 0.0 and total[17] == "是0/否0"
+    with zipfile.ZipFile(template) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+        book = z.read("xl/workbook.xml").decode()
+    formulas = [c for c in xml.split("</sheetData>")[0].split("<c ")[1:] if "<f>" in c or "<f " in c]
+    assert len(formulas) == 2 + 50 + 13  # the two counts, the check cells, the 合计 row (C, G–Q, R)
+    assert formulas and all("<v>" in c and "<v></v>" not in c and "<v/>" not in c for c in formulas)
+    assert 'fullCalcOnLoad="1"' not in book
+
+
+def test_a_prefilled_template_leaves_the_filled_rows_to_compute(tmp_path):
+    """People rows have no cached check result (it depends on what was written): those cells and the
+    problem count are left without one, and Excel/WPS are asked to recalculate on load; the blank
+    rows after them still carry their 0."""
+    people = [{"name": "甲", "id": "123"}, {"name": "乙"}]
+    path = tmp_path / "pre.xlsx"
+    new_unit_workbook(unit_by_name("琼湖街道"), people, rows=3).save(path)
+    with zipfile.ZipFile(path) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode()
+        book = z.read("xl/workbook.xml").decode()
+    cells = {c.split('"', 2)[1]: c for c in xml.split("</sheetData>")[0].split("<c ")[1:]}
+    assert [("<v>0</v>" in cells[f"U{r}"]) for r in range(6, 11)] == [False, False, True, True, True]
+    assert "<v></v>" in cells["U1"] and "<v></v>" not in cells["U2"] and "<v>" in cells["U2"]
+    assert 'fullCalcOnLoad="1"' in book
 
 
 def test_check_formulas_are_cheap_and_portable():

@@ -14,6 +14,10 @@ Tests read every output back and accept a formula cell only where a job wrote on
 Streamed sheets (:mod:`coverage_xl.sheets.stream`, the ledger export's hundreds of thousands of rows)
 are written row by row with :func:`stream_row`, under the same rules: text stays text, exactly as
 :func:`set_value` keeps it, formula-like text with the quote prefix.
+
+A formula may carry the result it is known to have (:class:`Formula` ``result``), written as the
+cell's cached value: openpyxl writes none, and LibreOffice then computes such a cell when something
+reads it — for a 37,000-row template, every row on the first edit (see :mod:`coverage_xl.sheets.rowcheck`).
 """
 
 from __future__ import annotations
@@ -25,15 +29,18 @@ from copy import copy
 from typing import Any, NamedTuple
 
 from openpyxl.cell.cell import Cell
+from openpyxl.compat import safe_string
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet import _writer as sheet_writer
 from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.xml.functions import Element, SubElement
 
 from coverage_xl.spreadsheet_text import FORMULA_STARTS, MAX_CELL_TEXT, cell_text, looks_like_formula
 
-__all__ = ["set_value", "write_value", "write_row", "append_row", "write_formula", "StreamStyle", "stream_style",
-           "stream_row"]
+__all__ = ["set_value", "write_value", "write_row", "append_row", "write_formula", "Formula", "StreamStyle",
+           "stream_style", "stream_row"]
 
 
 def set_value(cell: Any, value: object) -> Any:
@@ -88,12 +95,70 @@ def append_row(ws: Any, values: Iterable[object]) -> int:
     return row
 
 
-def write_formula(ws: Worksheet, row: int, column: int, formula: str | ArrayFormula) -> Cell:
+class Formula(ArrayFormula):
+    """One of our formulas as an object: plain (``<f>text</f>``) or, with ``si``, shared down ``ref``
+    (``<f t="shared" ref=… si=…>text</f>`` in the first cell, ``<f t="shared" si=…/>`` in the others,
+    whose ``text`` is None: Excel, WPS and LibreOffice parse it once). ``result``: the value the formula
+    is known to have when the file is written (a number or a text), stored as the cell's cached value so
+    that LibreOffice, which trusts cached values when it opens an .xlsx, does not compute the cell until
+    one of its inputs changes; None writes no cached value (the cell is computed when read).
+
+    openpyxl writes ArrayFormula attributes as given, so this is the same class with other attributes."""
+
+    def __init__(self, text: str | None = None, *, result: str | float | None = None, si: int | None = None,
+                 ref: str | None = None) -> None:
+        super().__init__(ref or "", text)
+        self.si = si
+        self.result = result
+
+    def __iter__(self):
+        if self.si is None:
+            return
+        yield "t", "shared"
+        if self.ref:
+            yield "ref", self.ref
+        yield "si", str(self.si)
+
+
+def _write_cell(xf, worksheet, cell, styled=None):
+    """openpyxl's cell writer, plus the cached value of a :class:`Formula` with a ``result``.
+
+    openpyxl always writes a formula's ``<v>`` empty (its writer has no way to give one), so this
+    wraps it: every other cell is written by openpyxl's own function."""
+    value = cell._value
+    if cell.data_type != "f" or not isinstance(value, Formula) or value.result is None:
+        return _openpyxl_write_cell(xf, worksheet, cell, styled)
+    attrs = {"r": cell.coordinate}
+    if styled:
+        attrs["s"] = f"{cell.style_id}"
+    if isinstance(value.result, str):
+        attrs["t"] = "str"
+    el = Element("c", attrs)
+    f = SubElement(el, "f", dict(value))
+    if value.text:
+        f.text = value.text[1:] if value.text.startswith("=") else value.text
+    SubElement(el, "v").text = safe_string(value.result)
+    xf.write(el)
+    return None
+
+
+_openpyxl_write_cell = getattr(sheet_writer.write_cell, "__wrapped__", sheet_writer.write_cell)
+_write_cell.__wrapped__ = _openpyxl_write_cell  # type: ignore[attr-defined]
+sheet_writer.write_cell = _write_cell
+
+
+def write_formula(ws: Worksheet, row: int, column: int, formula: str | ArrayFormula, *,
+                  result: str | float | None = None) -> Cell:
     """One of the project's own formulas (never built from input text without quoting it): text
-    starting with "=", or an openpyxl formula object (array or shared formula)."""
+    starting with "=", or an openpyxl formula object (array or shared formula). ``result``: the value
+    it is known to have now (see :class:`Formula`)."""
     if not isinstance(formula, ArrayFormula) and (
             not isinstance(formula, str) or not formula.startswith("=") or len(formula) < 2):
         raise ValueError(f"not a formula: {formula!r}")
+    if result is not None:
+        if not isinstance(formula, str):
+            raise ValueError("a result goes with a formula text")
+        formula = Formula(formula, result=result)
     cell = ws.cell(row, column)
     cell.value = formula
     if cell.data_type != "f":  # pragma: no cover - openpyxl's own rule; guarded so a change shows

@@ -2,18 +2,32 @@
 
 Data validation does not run on paste, and a paste replaces the pasted cells' conditional formats, so
 the template also carries a column after 备注 whose formula re-checks the row from its values and
-returns the Chinese title of the first problem (the same titles as :mod:`coverage_xl.codes`), or "".
-Two counts at the top of that column survive any paste of values into A:T: rows with a problem, and
-rows whose check cell no longer holds the formula (ISFORMULA).
+returns the Chinese title of the first problem (the same titles as :mod:`coverage_xl.codes`), or 0,
+which the cells' number format (``;;;@``) shows as nothing. Two counts at the top of that column
+survive any paste of values into A:T: rows with a problem (check cells holding a text), and rows whose
+check cell no longer holds the formula (ISFORMULA).
 
-Why the formulas look the way they do:
+Why the column is built the way it is (issue 15: a full 琼湖街道 template must open and take an edit in
+LibreOffice within 1.5× a plain sheet with the same data; measured in ``benchmarks/templates.py``):
+
+* The formula lives once, in the sheet's defined name 行检查 (references sheet-qualified, column
+  absolute, row relative: in a defined name they count from A1, so in U6 it checks row 6); every check
+  cell holds ``=行检查``. Calc gives every formula cell its own copy of its tokens, and an application
+  that saves the file (Calc does) writes each cell's formula in full: with the 5,000-character formula
+  in the cells, a full template saved by Calc was 220 MB of XML and took 4× a plain sheet to open.
+* A clean row gives 0, not "": LibreOffice treats a cached empty text as "no cached result" when it
+  opens an .xlsx, so every clean row of a saved file was dirty, and the first edit, which recalculates
+  the problem count at the top, computed all 33,740 checks (2–4 s). A cached 0 is kept, so an edit
+  computes the edited row and the counts only.
+* The template as written carries the results it knows (blank rows: 0; with no people, the counts
+  and the 合计 row too; :class:`coverage_xl.sheets.cells.Formula`), so opening computes nothing.
+  Filled rows of a pre-filled list have no cached result: they are computed on the first edit.
 
 * No array constants, no INDIRECT, no volatile function (TODAY): a volatile function recalculates
   every row on every edit of a 35,000-row sheet. The ID check character comes from two DECIMAL
   calls (the body read in base 13, see :func:`id_sum`) rather than 17 MIDs.
-* Every cell repeats the formula, so its length is what opening the sheet costs (Calc copies the
-  tokens into each cell): conditions test the common, correct form first and alone (IF short-circuits),
-  and the slow forms are reached only by rows that need them.
+* Conditions test the common, correct form first and alone (IF short-circuits), and the slow forms
+  are reached only by rows that need them.
 * No per-row COUNTIF over the whole ID column for duplicates (O(n²) on each edit of column D): the
   ID column has Excel's native duplicate-values conditional format instead, and the Python validator
   reports the rows.
@@ -31,16 +45,20 @@ from copy import copy
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.formula import ArrayFormula
+from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.worksheet import Worksheet
 
 from coverage_xl.codes import rule
 from coverage_xl.layout import ANNEX3, IN_SCOPE, REASON_KEYS
-from coverage_xl.sheets.cells import write_formula, write_value
+from coverage_xl.sheets.cells import Formula, write_formula, write_value
 from coverage_xl.sheets.frame import BORDER, CENTER, FONT_NAME
 from coverage_xl.units import CITY_CODE, CITY_NAME, Unit
 
 CHECK_HEADER = "自动检查，请勿填写"
+CHECK_NAME = "行检查"  # the sheet's defined name holding the check formula; every check cell is =行检查
+CLEAN = "0"  # what the formula gives for a row without problem (and a blank row)
+CLEAN_RESULT = 0
+CHECK_NUMBER_FORMAT = ";;;@"  # numbers (the clean 0) show as nothing, texts (the problems) as they are
 CHECK_COLUMN = ANNEX3.width + 1  # U: right after 备注
 TICK_MARKS = ("√", "✓", "✔")
 EARLIEST_BIRTH_YEAR = 1890  # idcard.EARLIEST_BIRTH
@@ -67,8 +85,16 @@ def _q(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _refs(row: int) -> dict[str, str]:
-    return {c.key: f"{c.letter}{row}" for c in ANNEX3.columns}
+def _refs(row: int, sheet: str | None = None) -> dict[str, str]:
+    """Each Annex 3 column's cell in ``row``; with ``sheet``, as a defined name holds them:
+    sheet-qualified, column absolute, row relative ('附件3'!$C1)."""
+    prefix = "" if sheet is None else "'" + sheet.replace("'", "''") + "'!$"
+    return {c.key: f"{prefix}{c.letter}{row}" for c in ANNEX3.columns}
+
+
+def _span(first: str, last: str) -> str:
+    """first:last with the sheet written once ('附件3'!$C1:$T1, as Excel writes a range)."""
+    return f"{first}:{last.rsplit('!', 1)[-1]}"
 
 
 def id_sum(cell: str) -> str:
@@ -138,16 +164,18 @@ def phone_bad(cell: str) -> str:
 
 
 def _ticks(first: str, last: str) -> str:
-    return "+".join(f'COUNTIF({first}:{last},"{m}")' for m in TICK_MARKS)
+    return "+".join(f'COUNTIF({_span(first, last)},"{m}")' for m in TICK_MARKS)
 
 
-def row_check_formula(row: int, unit: Unit | None) -> str:
-    """The check formula of data row ``row`` (without '='): the first problem's title, or "".
+def row_check_formula(row: int, unit: Unit | None, sheet: str | None = None) -> str:
+    """The check formula of data row ``row`` (without '='): the first problem's title, or 0 (shown as
+    nothing, see :data:`CHECK_NUMBER_FORMAT`); with ``sheet``, written as the defined name
+    :data:`CHECK_NAME` holds it (see :func:`check_name_formula`).
 
     A chain of IF(condition, message, …) in the order of :data:`CODES`; where one condition decides
     between two messages the "message" is itself an IF. Conditions test the common, correct case first
     so that a clean row evaluates as little as possible."""
-    c = _refs(row)
+    c = _refs(row, sheet)
     d, g, p, q = c["id"], c[IN_SCOPE], c[REASON_KEYS[-2]], c[REASON_KEYS[-1]]
     willing = c["willing"]
     m = {code: _q(message(code)) for code in CODES}
@@ -167,19 +195,20 @@ def row_check_formula(row: int, unit: Unit | None) -> str:
         (f'{c["name"]}=""', m["name.missing"]),
         (f'{c["birth"]}=""', m["birth.missing"]),
         (birth_mismatch(c["birth"], d), m["birth.mismatch"]),
-        (f'IF(COUNTA({g}:{p})=COUNTIF({g}:{p},"{TICK_MARKS[0]}"),FALSE,COUNTA({g}:{p})>{_ticks(g, p)})',
+        (f'IF(COUNTA({_span(g, p)})=COUNTIF({_span(g, p)},"{TICK_MARKS[0]}"),FALSE,COUNTA({_span(g, p)})>{_ticks(g, p)})',
          m["category.value"]),
-        (f"COUNTA({g}:{q})<>1", f'IF(COUNTA({g}:{q})=0,{m["category.none"]},{m["category.conflict"]})'),
+        (f"COUNTA({_span(g, q)})<>1",
+         f'IF(COUNTA({_span(g, q)})=0,{m["category.none"]},{m["category.conflict"]})'),
         (f'OR({q}="{TICK_MARKS[0]}",{q}="{TICK_MARKS[1]}",{q}="{TICK_MARKS[2]}")', m["category.other_detail"]),
         (f'IF({willing}="",FALSE,AND({willing}<>"是",{willing}<>"否"))', m["willing.value"]),
         (f'AND({g}<>"",{willing}="")', m["willing.missing"]),
         (f'AND({g}="",{willing}<>"")', m["willing.unexpected"]),
         (phone_bad(c["phone"]), m["phone.format"]),
     ]
-    formula = '""'
+    formula = CLEAN
     for cond, value in reversed(tests):
         formula = f"IF({cond},{value},{formula})"
-    return f'IF(COUNTA({c["name"]}:{c["remark"]})=0,"",{formula})'
+    return f'IF(COUNTA({_span(c["name"], c["remark"])})=0,{CLEAN},{formula})'
 
 
 def check_letter() -> str:
@@ -187,9 +216,10 @@ def check_letter() -> str:
 
 
 def problem_count_formula(first: int, last: int) -> str:
-    """Top of the column: how many rows have a problem (any non-empty check cell)."""
+    """Top of the column: how many rows have a problem (check cells holding a text; a clean row's 0
+    is not one). O(rows) per edit, and it reads cached results: only the edited row is computed."""
     rng = f"{check_letter()}{first}:{check_letter()}{last}"
-    return f'="有问题的行："&SUMPRODUCT(--({rng}<>""))'
+    return f'="有问题的行："&SUMPRODUCT(--ISTEXT({rng}))'
 
 
 def overwritten_count_formula(first: int, last: int) -> str:
@@ -200,44 +230,43 @@ def overwritten_count_formula(first: int, last: int) -> str:
     return f'="检查公式缺失的行："&(ROWS({rng})-SUMPRODUCT(--_xlfn.ISFORMULA({rng})))'
 
 
-class SharedFormula(ArrayFormula):
-    """One formula shared down a column (OOXML ``<f t="shared">``): written once in the first cell
-    (``text`` and ``ref``), referred to by index in the others. Excel, WPS and LibreOffice parse it
-    once instead of 37,000 times, and the file stays small. openpyxl writes ArrayFormula attributes as
-    given, so the shared form is the same class with other attributes."""
-
-    t = "shared"
-
-    def __init__(self, si: int, ref: str | None = None, text: str | None = None) -> None:
-        super().__init__(ref or "", text)
-        self.si = si
-
-    def __iter__(self):
-        yield "t", "shared"
-        if self.ref:
-            yield "ref", self.ref
-        yield "si", str(self.si)
+def check_name_formula(sheet: str, unit: Unit | None) -> str:
+    """What the defined name :data:`CHECK_NAME` holds: the check formula of row 1, its references
+    sheet-qualified, column absolute and row relative. Relative references in a defined name are
+    relative to A1 in the file (Excel, WPS and LibreOffice), so in U6 the name checks row 6."""
+    return row_check_formula(1, unit, sheet)
 
 
-def write_check_column(ws: Worksheet, first: int, last: int, unit: Unit | None, *, si: int = 0) -> None:
+def write_check_column(ws: Worksheet, first: int, last: int, unit: Unit | None, *, blank_from: int | None = None,
+                       si: int = 0) -> None:
     """The check column of rows ``first``..``last``: header, shaded unlocked formula cells, and the two
-    counts in the title rows above it (which are locked with the header)."""
+    counts in the title rows above it (which are locked with the header).
+
+    Every check cell holds ``=行检查``, the sheet's defined name (:func:`check_name_formula`), as one
+    shared formula. Rows from ``blank_from`` on are empty, so their check result (0) is written as
+    the cells' cached value; so are the counts when there is no filled row (see the module's notes)."""
     letter = check_letter()
     col = CHECK_COLUMN
+    blank_from = first if blank_from is None else max(blank_from, first)
     header_top = first - ANNEX3.header_rows - 1
     write_value(ws, header_top, col, CHECK_HEADER)
     ws.merge_cells(start_row=header_top, start_column=col, end_row=first - 2, end_column=col)
     for r in range(header_top, first):
         c = ws.cell(r, col)
         c.font, c.fill, c.alignment, c.border = CHECK_HEADER_FONT, CHECK_FILL, CENTER, BORDER
-    write_formula(ws, 1, col, problem_count_formula(first, last)).font = COUNT_FONT
-    write_formula(ws, 2, col, overwritten_count_formula(first, last)).font = COUNT_FONT
+    ws.defined_names[CHECK_NAME] = DefinedName(CHECK_NAME, attr_text=check_name_formula(ws.title, unit))
+    none_filled = blank_from == first
+    write_formula(ws, 1, col, problem_count_formula(first, last),
+                  result="有问题的行：0" if none_filled else None).font = COUNT_FONT
+    write_formula(ws, 2, col, overwritten_count_formula(first, last), result="检查公式缺失的行：0").font = COUNT_FONT
     ws.column_dimensions[letter].width = CHECK_WIDTH
-    text = "=" + row_check_formula(first, unit)
-    prototype = write_formula(ws, first, col, SharedFormula(si, f"{letter}{first}:{letter}{last}", text))
+    text = "=" + CHECK_NAME
+    prototype = write_formula(ws, first, col, Formula(text, si=si, ref=f"{letter}{first}:{letter}{last}",
+                                                       result=CLEAN_RESULT if first >= blank_from else None))
     prototype.font, prototype.fill, prototype.protection = CHECK_FONT, CHECK_FILL, Protection(locked=False)
+    prototype.number_format = CHECK_NUMBER_FORMAT
     style = prototype._style
     cells = ws._cells
     for r in range(first + 1, last + 1):
-        cell = Cell(ws, row=r, column=col, value=SharedFormula(si), style_array=copy(style))
-        cells[(r, col)] = cell
+        cells[(r, col)] = Cell(ws, row=r, column=col, value=Formula(si=si, result=CLEAN_RESULT if r >= blank_from else None),
+                               style_array=copy(style))
