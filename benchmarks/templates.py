@@ -161,7 +161,8 @@ def report(build: list[tuple[float, float]], lo: dict[str, list[dict[str, float]
             verdict = "✅" if ratio <= TARGET_RATIO else "❌"
             lines.append(f"Open + edit, template ÷ plain, {what}: **{ratio:.2f}×** wall clock (target ≤ {TARGET_RATIO}× "
                          f"{verdict}), {cpu_ratio:.2f}× CPU.")
-    lines.append("")
+    lines += ["", "Why the check column costs what it does (the formula in one defined name, a cached 0 for a clean",
+              "row, the results written in the file): `coverage_xl/sheets/rowcheck.py` and docs/excel.md.", ""]
     return "\n".join(lines)
 
 
