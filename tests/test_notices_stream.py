@@ -58,10 +58,13 @@ def test_letters_render_as_docxtpl_does_with_rows_kept_whole(tmp_path):
     ref = _docxtpl_reference(BUILTIN_DIR / ESTIMATE_LETTER, ctx, tmp_path / "ref.docx")
     assert _blocks(ours) == _blocks(ref)
 
-    xml = zipfile.ZipFile(ours).read("word/document.xml").decode()
-    # the only difference from docxtpl: every row gets cantSplit, the first row of each table tblHeader
-    unflagged = re.sub(r"<w:trPr><w:cantSplit/>(<w:tblHeader/>)?</w:trPr>", "", xml)
-    assert unflagged == zipfile.ZipFile(ref).read("word/document.xml").decode()
+    # the only difference from docxtpl: every row has cantSplit, the first row of each table tblHeader
+    # (the built-in templates carry them already; a bureau's template gets them when rendered)
+    def unflagged(path: Path) -> str:
+        xml = zipfile.ZipFile(path).read("word/document.xml").decode()
+        return re.sub(r"<w:trPr><w:cantSplit/>(<w:tblHeader/>)?</w:trPr>", "", xml)
+
+    assert unflagged(ours) == unflagged(ref)
 
     d = docx.Document(ours)
     assert len(d.tables) == len(ctx["letters"])
@@ -116,3 +119,27 @@ def test_a_runaway_loop_stops_at_the_cap_while_streaming(tmp_path, monkeypatch):
     # rendered in this process (the limited worker is for a clerk's folder; this checks the renderer itself)
     with pytest.raises(TemplateError, match="内容过大"):
         render.docx_bytes(tpl, {})
+
+
+def test_a_bureau_table_without_row_flags_gets_them_in_schema_order(tmp_path):
+    """A bureau's own template (no flags, a row height set) still prints its header on every page and
+    never splits a row: cantSplit before trHeight, tblHeader after it (ECMA-376 CT_TrPrBase order)."""
+    import io
+
+    from docx.shared import Pt
+
+    from coverage_xl.notices.render import docx_bytes
+
+    d = docx.Document()
+    t = d.add_table(rows=4, cols=2)
+    for r, (a, b) in enumerate([("姓名", "金额"), ("{%tr for p in people %}", ""), ("{{ p.name }}", "{{ p.n }}"),
+                                ("{%tr endfor %}", "")]):
+        t.cell(r, 0).text, t.cell(r, 1).text = a, b
+    t.rows[0].height = Pt(20)
+    tpl = tmp_path / "自定义.docx"
+    d.save(tpl)
+    out = docx.Document(io.BytesIO(docx_bytes(tpl, {"people": [{"name": "甲", "n": "1"}, {"name": "乙", "n": "2"}]})))
+    rows = out.tables[0]._tbl.tr_lst
+    assert [["".join(x.text or "" for x in c.iter(qn("w:t"))) for c in r.tc_lst] for r in rows] == [["姓名", "金额"], ["甲", "1"], ["乙", "2"]]
+    assert [child.tag for child in rows[0].trPr] == [qn("w:cantSplit"), qn("w:trHeight"), qn("w:tblHeader")]
+    assert [[child.tag for child in r.trPr] for r in rows[1:]] == [[qn("w:cantSplit")]] * 2

@@ -96,11 +96,16 @@ def write_statements(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
     out = []
     units = list(cx.by_unit(cx.unwilling_people(people)))
     for n, (unit, grp) in enumerate(units, start=1):
-        ctx = cx.statement_context(unit, grp, as_of)
-        out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"不参保意愿书_{unit}.docx"))
+        out.append(write_statement(unit, grp, as_of, Path(out_dir), template))
         if each:
             each(unit, n, len(units))
     return out
+
+
+def write_statement(unit: str, people: pd.DataFrame, as_of: dt.date, out_dir: Path, template: Path) -> Path:
+    """不参保意愿书 of one unit: one page per person who declined."""
+    ctx = cx.statement_context(unit, people, as_of)
+    return render_docx(template, ctx, unit_dir(out_dir, unit) / f"不参保意愿书_{unit}.docx")
 
 
 def estimate_letters(people: pd.DataFrame, unit: str, as_of: dt.date, *, tier: int | None = None,
@@ -134,14 +139,23 @@ def write_estimate_letters(people: pd.DataFrame, as_of: dt.date, out_dir: Path, 
     out, skipped = [], []
     units = list(cx.by_unit(cx.not_registered(people)))
     for n, (unit, grp) in enumerate(units, start=1):
-        letters, skip = estimate_letters(grp, unit, as_of, tier=tier, params=params)
-        skipped.extend(f"{unit}{s}" for s in skip)
-        if letters:
-            ctx = {**cx.common_context(as_of), "unit": unit, "letters": letters}
-            out.append(render_docx(template, ctx, unit_dir(Path(out_dir), unit) / f"测算告知书_{unit}.docx"))
+        path, skip = write_estimate_letter(unit, grp, as_of, Path(out_dir), template, tier=tier, params=params)
+        out.extend([path] if path else [])
+        skipped.extend(skip)
         if each:
             each(unit, n, len(units))
     return out, skipped
+
+
+def write_estimate_letter(unit: str, people: pd.DataFrame, as_of: dt.date, out_dir: Path, template: Path, *,
+                          tier: int | None = None, params: Any = None) -> tuple[Path | None, list[str]]:
+    """测算告知书 of one unit (None when nobody could be estimated), and who was skipped why."""
+    letters, skip = estimate_letters(people, unit, as_of, tier=tier, params=params)
+    path = None
+    if letters:
+        ctx = {**cx.common_context(as_of), "unit": unit, "letters": letters}
+        path = render_docx(template, ctx, unit_dir(out_dir, unit) / f"测算告知书_{unit}.docx")
+    return path, [f"{unit}{s}" for s in skip]
 
 
 # ----------------------------------------------------------------------------------- reasons workbook
@@ -196,16 +210,22 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
         cell.border = border
         ws.column_dimensions[get_column_letter(c)].width = w
     r = 3
+    styles: list[Any] = []  # the first body row's finished styles, given to every row after it
     for n, p in enumerate(people.to_dict("records"), start=1):
         r = 3 + n
         willing = p.get("willing") or ""
         values = (n, unit, p.get("name") or "", p.get("id") or "", p.get("address") or "", p.get("phone") or "",
                   willing, UNWILLING_REASON if willing == "否" else "", None, None, None, None)
+        if styles:
+            for c, v in enumerate(values, start=1):
+                write_value(ws, r, c, v, style=styles[c - 1])
+            continue
         for c, v in enumerate(values, start=1):
             cell = write_value(ws, r, c, v)
             if c in (4, 6):
                 cell.number_format = "@"  # ID numbers and phones stay text (no 4.30981E+17)
-            stamp(cell, font=_BODY_FONT, border=_BOX)  # one style lookup per sheet, not per cell
+            stamp(cell, font=_BODY_FONT, border=_BOX)
+            styles.append(cell._style)
     end = max(r, 3 + 1)
     ws.row_dimensions[3].height = 30
     wrap_and_fit(ws, range(4, r + 1), [5, 8, 12], min_height=HANDWRITING_ROW)
@@ -228,18 +248,23 @@ def _reasons_sheet(wb: Any, unit: str, people: pd.DataFrame, as_of: dt.date) -> 
 def write_reasons(people: pd.DataFrame, as_of: dt.date, out_dir: Path, *,
                   each: UnitProgress | None = None) -> list[Path]:
     """未参保原因反馈表 per unit: in-scope people not registered, with 联系时间/联系方式/未参保原因/记录人."""
-    import openpyxl
-
     out = []
     units = list(cx.by_unit(cx.not_registered(people)))
     for unit, grp in units:
-        wb = openpyxl.Workbook()
-        _reasons_sheet(wb, unit, grp, as_of)
-        out.append(guard.write_file(unit_dir(Path(out_dir), unit) / f"未参保原因反馈表_{unit}.xlsx",
-                                    lambda p, wb=wb: save_workbook(wb, p), kind="notices"))
+        out.append(write_reason_sheet(unit, grp, as_of, Path(out_dir)))
         if each:
             each(unit, len(out), len(units))
     return out
+
+
+def write_reason_sheet(unit: str, people: pd.DataFrame, as_of: dt.date, out_dir: Path) -> Path:
+    """未参保原因反馈表 of one unit."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    _reasons_sheet(wb, unit, people, as_of)
+    return guard.write_file(unit_dir(out_dir, unit) / f"未参保原因反馈表_{unit}.xlsx",
+                            lambda p: save_workbook(wb, p), kind="notices")
 
 
 # ----------------------------------------------------------------------------------- the run
@@ -318,49 +343,146 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     return run
 
 
+UNIT_KINDS = ("statement", "reasons", "estimate")
+"""Kinds written as one file per unit: the heavy part of a run, spread over worker processes."""
+_COST = {"estimate": 4.0, "reasons": 1.5, "statement": 1.0}
+"""Rough relative cost per person of each unit kind, to start the largest jobs first."""
+
+
+@dataclass(frozen=True)
+class _UnitJob:
+    kind: str
+    unit: str
+    people: pd.DataFrame
+
+
+def _unit_jobs(wanted: list[str], people: pd.DataFrame) -> list[_UnitJob]:
+    """One job per (kind, unit) for the unit kinds asked for, in kind then Annex 1 order."""
+    selections = {"statement": cx.unwilling_people, "reasons": cx.not_registered, "estimate": cx.not_registered}
+    return [_UnitJob(kind, unit, grp) for kind in wanted if kind in selections
+            for unit, grp in cx.by_unit(selections[kind](people))]
+
+
+def _write_unit_job(job: _UnitJob, as_of: dt.date, out: Path, templates: dict[str, Path], tier: int | None,
+                    params: Any) -> tuple[Path | None, list[str]]:
+    """Write one unit's document of one kind (in a worker process, or in this one)."""
+    if job.kind == "statement":
+        return write_statement(job.unit, job.people, as_of, out, templates["statement"]), []
+    if job.kind == "reasons":
+        return write_reason_sheet(job.unit, job.people, as_of, out), []
+    return write_estimate_letter(job.unit, job.people, as_of, out, templates["estimate"], tier=tier, params=params)
+
+
+def _run_unit_jobs(jobs: list[_UnitJob], done: Callable[[int], None], meanwhile: Callable[[], None],
+                   *args: Any) -> list[tuple[Path | None, list[str]]]:
+    """Every job's result, in job order; ``done(index)`` as each one finishes; ``meanwhile()`` runs in
+    this process while the workers write (first, when there are no workers).
+
+    Units are independent, so their documents are written in worker processes (as many as
+    :func:`coverage_xl.survey.default_workers` gives: one per core where workers are forked, one
+    — this process — where they would be spawned, ``COVERAGE_XL_WORKERS`` to choose). Every file still
+    goes through the output guard, into the run's staging folder; the first failure stops the run."""
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+    from coverage_xl.survey import default_workers, start_method
+
+    results: list[tuple[Path | None, list[str]]] = [(None, [])] * len(jobs)
+    workers = default_workers(len(jobs)) if jobs else 1
+    if workers <= 1:
+        meanwhile()
+        for i, job in enumerate(jobs):
+            results[i] = _write_unit_job(job, *args)
+            done(i)
+        return results
+    order = sorted(range(len(jobs)), key=lambda i: -_COST[jobs[i].kind] * len(jobs[i].people))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(start_method())) as pool:
+        index = {pool.submit(_write_unit_job, jobs[i], *args): i for i in order}
+        pending = set(index)
+        try:
+            meanwhile()
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
+                for fut in finished:
+                    results[index[fut]] = fut.result()  # a worker's TemplateError is raised here
+                    done(index[fut])
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return results
+
+
 def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.DataFrame, out: Path, *,
                  templates: str | Path | None, deadline: dt.date | None, tier: int | None, months: int,
                  progress: Progress | None, params: Any, allow_incomplete: bool,
                  kind_progress: KindProgress | None = None) -> None:
-    """Write every kind asked for into ``out`` (the staging folder of the run)."""
+    """Write every kind asked for into ``out`` (the staging folder of the run).
+
+    The unit kinds (意愿书, 原因反馈表, 测算告知书) are written unit by unit in worker processes while
+    this process writes the others; ``kind_progress`` follows them as units finish."""
     from coverage_xl.estimate import incomplete_message
 
     as_of = run.as_of
     total = len(wanted)
-    for n, kind in enumerate(wanted, start=1):
-        if progress:
-            progress(f"生成{KIND_LABELS[kind]}", n - 1, total)
-        each = None if kind_progress is None else (
-            lambda unit, done, units, kind=kind: kind_progress(kind, unit, done, units))
-        if kind == "bulletin":
-            paths = [write_bulletin(dispatch.annex5, dispatch.progress, as_of, out, templates=templates)]
-        elif kind == "unit":
-            paths = write_unit_notices(dispatch.annex5, dispatch.progress, as_of, out, templates=templates,
-                                       deadline=deadline, each=each)
-            if not paths:
-                run.notes.append("没有进度滞后的单位，未生成督办通知。")
-        elif kind == "statement":
-            paths = write_statements(people, as_of, out, templates=templates, each=each)
-        elif kind == "reasons":
-            paths = write_reasons(people, as_of, out, each=each)
-        elif kind == "estimate" and params.pending and not allow_incomplete:
-            run.refused.append(incomplete_message(params))
-            paths = []
-        elif kind == "estimate":
-            paths, skipped = write_estimate_letters(people, as_of, out, templates=templates, tier=tier, params=params,
-                                                    each=each)
-            if skipped:
-                run.notes.append(f"有{len(skipped)}人无法测算，未生成告知书（如未满16周岁或出生日期不明）。")
-        elif kind in ("sms", "turning60"):
-            if kind == "sms":
-                lst = sms.payment_reminders(people, as_of, run.templates[kind])
-                target = out / SMS_DIR / "缴费提醒.csv"
-            else:
-                lst = sms.turning60_reminders(people, as_of, run.templates[kind], months)
-                target = out / SMS_DIR / "到龄提醒.csv"
-            paths = [sms.write_sms_csv(lst.rows, target)]
-            label = KIND_LABELS[kind]
-            run.notes.append(f"{label}：{len(lst.rows)}条" + (f"，{lst.too_long}条超过{sms.SMS_LIMIT}字" if lst.too_long else "")
-                             + (f"，{lst.no_mobile}人没有手机号未列入" if lst.no_mobile else "")
-                             + (f"，{lst.duplicates}条重复（同一身份证号）已合并" if lst.duplicates else "") + "。")
-        run.written[kind] = paths
+    withheld = "estimate" in wanted and params.pending and not allow_incomplete
+    if withheld:
+        run.refused.append(incomplete_message(params))
+    jobs = _unit_jobs([k for k in wanted if not (k == "estimate" and withheld)], people)
+    per_kind = {k: sum(j.kind == k for j in jobs) for k in UNIT_KINDS}
+    finished = dict.fromkeys(UNIT_KINDS, 0)
+
+    def done(i: int) -> None:
+        job = jobs[i]
+        finished[job.kind] += 1
+        if kind_progress is not None:
+            kind_progress(job.kind, job.unit, finished[job.kind], per_kind[job.kind])
+
+    written: dict[str, list[Path]] = {}
+    notes: dict[str, list[str]] = {}
+    others = [k for k in wanted if k not in UNIT_KINDS]
+
+    def meanwhile() -> None:
+        for n, kind in enumerate(others):
+            if progress:
+                progress(f"生成{KIND_LABELS[kind]}", n, total)
+            written[kind], notes[kind] = _write_other_kind(kind, run, dispatch, people, out, templates=templates,
+                                                           deadline=deadline, months=months,
+                                                           kind_progress=kind_progress)
+        if progress and jobs:
+            progress("生成" + "、".join(KIND_LABELS[k] for k in wanted if per_kind.get(k)), len(others), total)
+
+    results = _run_unit_jobs(jobs, done, meanwhile, as_of, out, run.templates, tier, params)
+    for kind in (k for k in wanted if k in UNIT_KINDS):
+        mine = [r for j, r in zip(jobs, results, strict=True) if j.kind == kind]
+        written[kind] = [path for path, _ in mine if path is not None]
+        skipped = [s for _, skip in mine for s in skip]
+        notes[kind] = [f"有{len(skipped)}人无法测算，未生成告知书（如未满16周岁或出生日期不明）。"] if skipped else []
+    for kind in wanted:
+        run.written[kind] = written[kind]
+        run.notes.extend(notes[kind])
+
+
+def _write_other_kind(kind: str, run: NoticeRun, dispatch: Any, people: pd.DataFrame, out: Path, *,
+                      templates: str | Path | None, deadline: dt.date | None, months: int,
+                      kind_progress: KindProgress | None) -> tuple[list[Path], list[str]]:
+    """The kinds written in this process: bulletin, unit notices and the SMS lists (files, notes)."""
+    as_of = run.as_of
+    each = None if kind_progress is None else (
+        lambda unit, done, units: kind_progress(kind, unit, done, units))
+    if kind == "bulletin":
+        return [write_bulletin(dispatch.annex5, dispatch.progress, as_of, out, templates=templates)], []
+    if kind == "unit":
+        paths = write_unit_notices(dispatch.annex5, dispatch.progress, as_of, out, templates=templates,
+                                   deadline=deadline, each=each)
+        return paths, [] if paths else ["没有进度滞后的单位，未生成督办通知。"]
+    if kind == "sms":
+        lst = sms.payment_reminders(people, as_of, run.templates[kind])
+        target = out / SMS_DIR / "缴费提醒.csv"
+    else:
+        lst = sms.turning60_reminders(people, as_of, run.templates[kind], months)
+        target = out / SMS_DIR / "到龄提醒.csv"
+    paths = [sms.write_sms_csv(lst.rows, target)]
+    note = (f"{KIND_LABELS[kind]}：{len(lst.rows)}条" + (f"，{lst.too_long}条超过{sms.SMS_LIMIT}字" if lst.too_long else "")
+            + (f"，{lst.no_mobile}人没有手机号未列入" if lst.no_mobile else "")
+            + (f"，{lst.duplicates}条重复（同一身份证号）已合并" if lst.duplicates else "") + "。")
+    return paths, [note]

@@ -71,12 +71,16 @@ def _set_row_flag(tr: Any, name: str) -> None:
     if trpr.find(W + name) is not None:
         return
     flag = trpr.makeelement(W + name, {})
-    later = {W + n for n in TRPR_ORDER[TRPR_ORDER.index(name) + 1:]}
+    later = _LATER[name]
     for child in trpr:
         if child.tag in later:
             child.addprevious(flag)
             return
     trpr.append(flag)
+
+
+_LATER = {name: frozenset(W + n for n in TRPR_ORDER[i + 1:]) for i, name in enumerate(TRPR_ORDER)}
+"""For each row flag, the ones the schema puts after it."""
 
 
 def keep_rows_whole(tbl: Any) -> None:
@@ -100,11 +104,8 @@ def fix_table_grid(t: Any) -> None:
     if grid is None:  # docxtpl would fail here too; a table without a grid is left as it is
         return
     columns = grid.findall(W + "gridCol")
-    to_add = 0
-    for r in t.iter(W + "tr"):
-        cells = r.findall(W + "tc")
-        if len(columns) + to_add < len(cells):
-            to_add = len(cells) - len(columns)
+    cells = [len(r.findall(W + "tc")) for r in t.iter(W + "tr")]
+    to_add = max(max(cells, default=0) - len(columns), 0)
     if to_add > 0:
         width = sum(float(c.get(W + "w")) for c in columns if c.get(W + "w") is not None)
         if width > 0:
@@ -121,7 +122,10 @@ def fix_table_grid(t: Any) -> None:
         span = None if tc_pr is None else tc_pr.find(W + "gridSpan")
         return int(span.get(W + "val")) if span is not None else 1
 
-    widest = max((sum(cell_len(c) for c in r.findall(W + "tc")) for r in t.iter(W + "tr")), default=0)
+    if t.find(".//" + W + "gridSpan") is None:  # no merged cells: a row is as wide as its cells
+        widest = max(cells, default=0)
+    else:
+        widest = max((sum(cell_len(c) for c in r.findall(W + "tc")) for r in t.iter(W + "tr")), default=0)
     to_remove = len(columns) - widest
     if to_remove > 0:
         removed = 0.0
@@ -254,11 +258,12 @@ class _Body:
         if self.first:
             wrapper.text, self.first = root.text, False
         for el in root[:n]:
-            for t in el.iter(W + "tbl"):
-                fix_table_grid(t)
-            for d in el.iter(WP_DOCPR):
-                self.docpr += 1
-                d.set("id", str(self.docpr))
+            for x in el.iter(W + "tbl", WP_DOCPR):  # one walk of the element for both (document order)
+                if x.tag == WP_DOCPR:
+                    self.docpr += 1
+                    x.set("id", str(self.docpr))
+                else:
+                    fix_table_grid(x)
             if el.tag == W + "tbl":
                 keep_rows_whole(el)
             wrapper.append(el)  # moves it out of the parsed body: memory stays one piece deep

@@ -176,6 +176,13 @@ def _table(doc, headers: Sequence[str], cells: Sequence[str], *, loop: str, end:
             para.alignment = WD_ALIGN_PARAGRAPH.CENTER
             if text:
                 _font(para.add_run(text), BODY_FONT, size, bold=(r == 0))
+    # what render.py gives every rendered table anyway, already in the template: rendering then finds
+    # the flags in place (a letter per person has hundreds of thousands of rows)
+    for r, row in enumerate(t.rows):
+        trpr = row._tr.get_or_add_trPr()
+        trpr.append(OxmlElement("w:cantSplit"))
+        if r == 0:
+            trpr.append(OxmlElement("w:tblHeader"))
 
 
 def build_bulletin(path: Path) -> None:
