@@ -27,6 +27,7 @@ rich. :func:`coverage_xl.jobs.dispatch.write_dispatch` puts the sheets into a wo
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -217,19 +218,71 @@ def read_signed(paths: Iterable[str | Path], as_of: dt.date, summary: DispatchSu
     return from_ledger | ({ex.match_key(i) for i in c.loc[c["signed"] == "是", "id"]} - {""})
 
 
-def _read_all(paths: Iterable[str | Path], kind: str, summary: DispatchSummary, step: Callable[[Path], None],
-              statuses: dict[str, str]) -> list[ex.ExportFile]:
-    files = []
-    for path in ex.export_files(paths):
-        step(path)
+@dataclass
+class ExportsRead:
+    """The exports as read for one run: the files that could be used, the Chinese problems of those
+    that could not, the warnings, and every path in reading order (for the progress steps)."""
+
+    registrations: list[ex.ExportFile] = field(default_factory=list)
+    payments: list[ex.ExportFile] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    paths: list[tuple[str, Path]] = field(default_factory=list)  # (kind, path)
+
+
+def read_exports(registrations: Iterable[str | Path], payments: Iterable[str | Path], year: int,
+                 statuses: dict[str, str]) -> ExportsRead:
+    """Read every registration and payment export once (a folder gives the files it holds). A file
+    that cannot be used becomes a problem (Chinese, naming it) and the others are still read. Calls
+    no progress callback: it may run in a thread of its own (:class:`_Overlapped`), and a callback
+    such as the Excel status bar must only be called from the main thread."""
+    got = ExportsRead()
+    for kind, paths, into in ((ex.REGISTRATION, registrations, got.registrations), (ex.PAYMENT, payments, got.payments)):
+        for path in ex.export_files(paths):
+            got.paths.append((kind, path))
+            try:
+                f = ex.read_export(path, kind, year, statuses=statuses)
+            except ex.ExportError as exc:
+                got.problems.append(str(exc))
+                continue
+            got.warnings.extend(f.warnings)
+            into.append(f)
+    return got
+
+
+class _Overlapped:
+    """Runs a function in a thread from the first :meth:`start`; :meth:`result` waits for it (or runs
+    it in the calling thread when it was never started) and re-raises what it raised.
+
+    Dispatch reads the exports this way while the survey files are checked: the main process only
+    waits for its workers then, so the exports cost no time of their own on the critical path."""
+
+    def __init__(self, fn: Callable[[], ExportsRead]) -> None:
+        self._fn = fn
+        self._thread: threading.Thread | None = None
+        self._value: ExportsRead | None = None
+        self._error: BaseException | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="coverage-xl-exports", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
         try:
-            f = ex.read_export(path, kind, summary.campaign_year, statuses=statuses)
-        except ex.ExportError as exc:
-            summary.problems.append(str(exc))
-            continue
-        summary.warnings.extend(f.warnings)
-        files.append(f)
-    return files
+            self._value = self._fn()
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread by result()
+            self._error = exc
+
+    def result(self) -> ExportsRead:
+        if self._thread is None:
+            self._run()
+        else:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
 
 
 COUNTS = ("should_cover", "registered", "paid", "drawing_unpaid")
@@ -341,33 +394,33 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     as_of = as_of or dt.date.today()
     year = campaign_year or as_of.year
     registrations, payments = list(registrations), list(payments)
-    n_exports = len(ex.export_files(registrations)) + len(ex.export_files(payments))
+    exports = _Overlapped(lambda: read_exports(registrations, payments, year, statuses))
     if not isinstance(survey, SurveyBatch):
-        cb = (lambda p, n, t: progress("survey", p.name, n, t)) if progress else None
-        survey = load_batch(survey, as_of, progress=cb, owners=owners)
+        def survey_step(p: Path, n: int, t: int) -> None:
+            # load_batch calls this once its worker processes exist (a fork pool starts them all at its
+            # first task), so the reader thread never runs while a worker is forked
+            exports.start()
+            if progress:
+                progress("survey", p.name, n, t)
+
+        survey = load_batch(survey, as_of, progress=survey_step, owners=owners)
     batch = survey
     summary = DispatchSummary(as_of=as_of, campaign_year=year, survey_files=len(batch.files),
                               counted_files=len(batch.counted))
-    done = [0]
-
-    def step(kind: str) -> Callable[[Path], None]:
-        def _step(path: Path) -> None:
-            done[0] += 1
-            if progress:
-                progress(kind, path.name, done[0], n_exports)
-        return _step
-
-    reg_files = _read_all(registrations, ex.REGISTRATION, summary, step(ex.REGISTRATION), statuses)
-    pay_files = _read_all(payments, ex.PAYMENT, summary, step(ex.PAYMENT), statuses)
+    got = exports.result()
+    if progress:
+        for n, (kind, path) in enumerate(got.paths, start=1):
+            progress(kind, path.name, n, len(got.paths))
+    summary.problems += got.problems
+    summary.warnings += got.warnings
+    reg_files, pay_files = got.registrations, got.payments
     facts = ex.person_facts(reg_files, pay_files, year, statuses=statuses)
     t = facts.table
-    reg_ids = t.index[t["registered"]]
-    paid_ids = t.index[t["has_payment"]]
 
     summary.registration_files, summary.payment_files = len(reg_files), len(pay_files)
     summary.registration_rows = sum(f.rows for f in reg_files)
     summary.payment_rows = sum(f.rows for f in pay_files)
-    summary.registration_ids, summary.paid_ids = len(reg_ids), len(paid_ids)
+    summary.registration_ids, summary.paid_ids = int(t["registered"].sum()), int(t["has_payment"].sum())
     summary.payment_rows_counted = sum(f.rows_counted for f in pay_files)
     summary.payment_rows_by_date_only = sum(f.rows_counted_by_date_only for f in pay_files)
     summary.payment_rows_other_year = sum(f.rows_other_year for f in pay_files)
@@ -393,15 +446,17 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     summary.signed = int((people["in_scope"] & ~people["registered"] & people["signed"]).sum())
     summary.progress_basis = f"{counting.progress_label}（{counting.progress_note}）"
 
-    survey_ids = pd.Index(people.loc[has_id, "match_id"].unique())
-    reg_out = reg_ids.difference(survey_ids)
-    pay_out = paid_ids.difference(survey_ids)
-    scope_ids = pd.Index(people.loc[has_id & people["in_scope"], "match_id"].unique())
+    # each export person against the survey: hash look-ups over the (sorted, unique) facts index
+    in_survey = t.index.isin(people.loc[has_id, "match_id"].to_numpy(dtype=object))
+    in_scope = t.index.isin(people.loc[has_id & people["in_scope"], "match_id"].to_numpy(dtype=object))
+    reg, pay = t["registered"].to_numpy(), t["has_payment"].to_numpy()
+    reg_out, pay_out = t.index[reg & ~in_survey], t.index[pay & ~in_survey]
     summary.registered_not_in_survey, summary.paid_not_in_survey = len(reg_out), len(pay_out)
-    summary.registered_out_of_scope = len(reg_ids.intersection(survey_ids).difference(scope_ids))
+    summary.registered_out_of_scope = int((reg & in_survey & ~in_scope).sum())
     summary.paid_not_registered = int((people["in_scope"] & people["has_payment"] & ~people["registered"]).sum())
     unmatched = pd.concat([pd.DataFrame({"id": reg_out, "kind": ex.REGISTRATION}),
-                           pd.DataFrame({"id": pay_out.difference(reg_out), "kind": ex.PAYMENT})], ignore_index=True)
+                           pd.DataFrame({"id": t.index[pay & ~in_survey & ~reg], "kind": ex.PAYMENT})],
+                          ignore_index=True)
 
     summary.survey_rows = len(people)
     summary.unit_problems = batch.unit_problems()
@@ -429,6 +484,6 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     dedup = dedup_row(people, annex5, batch.units, rate_basis=counting.payment_rate,
                       undecided=sum(1 for d in batch.duplicates if d.owner is None))
     employees = {ex.match_key(k): v for k, v in (employees or {}).items()}
-    unsurveyed = sorted(set(employees).intersection(reg_ids).difference(survey_ids))
+    unsurveyed = sorted(set(employees).intersection(reg_out))
     return DispatchResult(annex5, prog, people, summary, batch, reg_files + pay_files, milestones, unmatched,
                           counting, dedup, employees, unsurveyed)

@@ -33,6 +33,8 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import itertools
+import operator
 import re
 import warnings as _warnings
 from collections import Counter
@@ -42,6 +44,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from coverage_xl import idcard
@@ -371,12 +374,11 @@ def _workbook_source(path: Path, kind: str, notes: list[str] | None = None
             raise ExportError(path, kind, f"工作表“{name}”无法读取（{exc}）") from exc
 
         def read(header_row: int, cols: list[int], _id_col: int, sheet=sheet) -> Iterator[pd.DataFrame]:
-            batch: list[list[Any]] = []
-            for i, row in enumerate(sheet.iter_rows()):
-                if i <= header_row:
-                    continue
-                n = len(row)
-                batch.append([row[c] if c < n else "" for c in cols])
+            batch: list[Sequence[Any]] = []
+            top = max(cols)
+            pick = operator.itemgetter(*cols) if len(cols) > 1 else lambda row: (row[cols[0]],)
+            for row in itertools.islice(sheet.iter_rows(), header_row + 1, None):
+                batch.append(pick(row) if len(row) > top else [row[c] if c < len(row) else "" for c in cols])
                 if len(batch) >= CHUNK_ROWS:
                     yield pd.DataFrame(batch, columns=cols, dtype=object)
                     batch = []
@@ -448,6 +450,14 @@ def _years(col: pd.Series) -> pd.Series:
     text = _all_text(col)
     if text.any():
         s = col[text]
+        # '2020-08-15', '2020/8/15', '2020年8月': never a number, so decided here in one pass, before the
+        # number parse below ('2020.08' is a number and stays with it)
+        dated = [int(v[:4]) if type(v) is str and len(v) > 4 and v[4] in "-/年" and v[:2] in ("19", "20") and v[:4].isdigit() else None
+                 for v in s.tolist()]
+        hit = np.fromiter((y is not None for y in dated), dtype=bool, count=len(dated))
+        if hit.any():
+            out[s.index[hit]] = [y for y in dated if y is not None]
+            s = s[~hit]
         num = pd.to_numeric(s, errors="coerce")
         ok = num.notna() & (num >= 0)
         out[ok[ok].index] = _years_of_numbers(num[ok])
@@ -481,15 +491,24 @@ def _amounts(col: pd.Series) -> pd.Series:
 
 
 def _match_keys(col: pd.Series) -> pd.Series:
-    """:func:`match_key` over a column; clean 18-character text IDs (nearly all) pass untouched."""
-    if col.dtype != object and pd.api.types.is_string_dtype(col.dtype):
-        clean = col.str.fullmatch(r"[0-9]{17}[0-9X]").fillna(False).astype(bool)  # ASCII: \d would take full-width digits
-        if clean.all():
-            return col.astype(object)
-        out = col.astype(object).copy()
-        out[~clean] = col[~clean].map(match_key)
-        return out
-    return col.map(match_key).astype(object)
+    """:func:`match_key` over a column; clean 18-character text IDs (nearly all) pass untouched by its
+    fast path. A plain loop over the values: pandas' string methods cost more per value here."""
+    return pd.Series([match_key(v) for v in col.tolist()], index=col.index, dtype=object)
+
+
+def _status_keys(col: pd.Series) -> pd.Series:
+    """:func:`status_key` over a column, once per distinct text (a column holds a handful of statuses)."""
+    done: dict[str, str] = {}
+    out = []
+    for v in col.tolist():
+        if type(v) is str:
+            k = done.get(v)
+            if k is None:
+                k = done[v] = status_key(v)
+        else:
+            k = status_key(v)
+        out.append(k)
+    return pd.Series(out, index=col.index, dtype=object)
 
 
 class _Reducer:
@@ -513,16 +532,17 @@ class _Reducer:
             for c in others:
                 empty &= _blank(chunk[c])
         keep = ~empty
-        lead = keys.str.slice(0, 1)
-        maybe_header = (keys != "") & ~lead.str.isdigit()
+        shape = _ID_SHAPE.match
+        valid = pd.Series(np.fromiter((len(k) == 18 and shape(k) is not None for k in keys.tolist()), dtype=bool,
+                                      count=len(keys)), index=keys.index)
+        maybe_header = (keys != "") & ~valid  # an ID-shaped key starts with a digit: never a header
         if maybe_header.any():  # a repeated header line (page break in a printed export)
             keep &= ~keys.where(maybe_header, "").map(
-                lambda k: bool(k) and id_column([header_key(k)]) is not None)
+                lambda k: bool(k) and not k[:1].isdigit() and id_column([header_key(k)]) is not None)
         if not keep.all():
-            chunk, keys = chunk[keep], keys[keep]
+            chunk, keys, valid = chunk[keep], keys[keep], valid[keep]
         f.rows += len(keys)
         has_id = keys != ""
-        valid = (keys.str.len() == 18) & keys.str.match(_ID_SHAPE)
         f.blank_ids += int((~has_id).sum())
         f.bad_ids += int((has_id & ~valid).sum())
         if f.kind == REGISTRATION:
@@ -530,7 +550,7 @@ class _Reducer:
             if c_status is None:
                 self.registered.update(keys[has_id])
                 return
-            status = chunk[c_status].map(status_key)
+            status = _status_keys(chunk[c_status])
             self.status_counts.update(status.value_counts().to_dict())
             meaning = status.map(self.statuses)
             live = meaning.ne(TERMINATED) | meaning.isna()
@@ -652,8 +672,10 @@ class PersonFacts:
 
     def of(self, ids: Iterable[str]) -> pd.DataFrame:
         """The facts of the given match keys, in their order; people in no export are all False."""
-        ids = pd.Index(list(ids), dtype=object)
-        return self.table.reindex(ids, fill_value=False)
+        keys = ids.to_numpy(dtype=object) if isinstance(ids, pd.Series | pd.Index) else np.array(list(ids), dtype=object)
+        where = self.table.index.get_indexer(keys)  # the index is unique: one hash look-up per key; -1 when absent
+        return pd.DataFrame({c: np.append(self.table[c].to_numpy(dtype=bool), False)[where] for c in self.table.columns},
+                            index=pd.Index(keys, dtype=object))  # -1 takes the appended False
 
     @property
     def basis(self) -> str:
