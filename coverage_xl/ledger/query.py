@@ -62,6 +62,7 @@ class LedgerView:
     book: StatusBook
     conn: sqlite3.Connection = field(repr=False)
     _ready: bool = field(default=False, repr=False)
+    _labels: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __enter__(self) -> LedgerView:
         return self
@@ -95,6 +96,12 @@ class LedgerView:
             (u or UNKNOWN_UNIT, pid) for pid, unit, surveyed in rows for u in (surveyed.split("、") if surveyed else [unit])))
         self._ready = True
 
+    def _label(self, code: str) -> str:
+        """``book.label`` for each person's status, flags and last change, looked up once per code."""
+        if code not in self._labels:
+            self._labels[code] = self.book.label(code)
+        return self._labels[code]
+
     def units_in_ledger(self, units: tuple[Unit, ...]) -> list[str]:
         """The units with people in the ledger: Annex 1 order, then the others by name."""
         self._prepare()
@@ -118,7 +125,7 @@ class LedgerView:
 
     def _record(self, row: tuple) -> Record:
         rec = dict(zip(PEOPLE_COLUMNS, row, strict=False))
-        label = self.book.label
+        label = self._label
         rec["status_label"] = label(rec["status"])
         rec["flags"] = "、".join(label(f) for f in FLAG_CODES if rec[f])
         day, old, new = row[len(PEOPLE_COLUMNS):]
