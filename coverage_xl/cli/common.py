@@ -14,15 +14,17 @@ import stat
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from coverage_xl import guard
 from coverage_xl.errors import CoverageError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 console = Console(highlight=False, markup=False, emoji=False)
 err_console = Console(stderr=True, highlight=False, markup=False, emoji=False)
@@ -41,7 +43,9 @@ def styled(*parts: Part) -> Text:
 
 def progress_bar(label: str = "", *, transient: bool | None = None) -> Progress:
     """The one progress display: ``label`` in bold, a bar, n/N, the current item (a file name shown
-    literally), the time taken."""
+    literally), the time taken. rich.progress is imported here: ``validate`` shows no bar."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     columns = [TextColumn(label, style="bold", markup=False)] if label else []
     return Progress(*columns, BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}", markup=False),
                     TimeElapsedColumn(), console=console,
