@@ -9,6 +9,7 @@ Every measurement runs in a fresh child process (``run.py --worker ...``) so tha
     python benchmarks/run.py --scale 1 --scale 6.2
     python benchmarks/run.py --quick           # 0.1×, one run: a smoke test in ~1 minute
     python benchmarks/run.py --large-export 10000000   # issue 12 §6: one 10-million-row payments CSV
+    python benchmarks/run.py --spawn-sweep     # 2 spawned workers against one, growing folders (results/spawn.md)
 
 Targets (issues 2, 3, 4, 8, 16): validate ≤ 1.5× calamine on the 33,740-row 琼湖街道 sheet, and the
 whole process (``coverage-xl validate``) ≤ 2× a whole-process calamine read; ``coverage-xl --help``
@@ -75,7 +76,7 @@ def job_calamine_parallel(paths: list[str]) -> int:
 
     from coverage_xl.survey import default_workers, start_method
 
-    workers = default_workers(len(paths))
+    workers = default_workers(paths)
     if workers <= 1:
         return job_calamine(paths)
     order = sorted(paths, key=lambda p: -os.path.getsize(p))  # largest first, as the tool does
@@ -310,9 +311,9 @@ def bench_scale(scale: float, repeat: int, with_pandas: bool, tmp: Path) -> dict
     from coverage_xl.survey import default_workers
 
     one = {"COVERAGE_XL_WORKERS": "1"}
-    r["workers"] = default_workers(len(files))
+    r["workers"] = default_workers(files)
     # spawn with the fork worker count: what two spawned workers cost against one (the tool itself
-    # uses one worker under spawn, chosen from this measurement: survey.default_workers)
+    # uses one worker under spawn below survey.SPAWN_BREAK_EVEN_BYTES, chosen from spawn_sweep below)
     spawn = {"COVERAGE_XL_START_METHOD": "spawn", "COVERAGE_XL_WORKERS": str(r["workers"])}
     step("calamine_big", "calamine", big)
     step("validate_big", "validate", big)
@@ -335,9 +336,73 @@ def bench_scale(scale: float, repeat: int, with_pandas: bool, tmp: Path) -> dict
     step("consolidate_small_spawn", "consolidate_files", str(tmp / f"汇总ss_{scale:g}.xlsx"), *small, env_extra=spawn)
     step("consolidate_small_1", "consolidate_files", str(tmp / f"汇总s1_{scale:g}.xlsx"), *small, env_extra=one)
     r["small_files"] = len(small)
+    r["spawn_sweep"] = spawn_sweep(files, repeat, tmp)
     if with_pandas:
         step("pandas_all", "pandas", *files, n=1 if scale > 1 else max(1, min(repeat, 2)))
     return r
+
+
+SPAWN_SWEEP = (2, 4, 6, 8, 10, 12, 14)  # files of the 1× corpus, smallest first: 0.2 … 7.5 MB
+
+
+def spawn_sweep(files: list[str], repeat: int, tmp: Path, counts: tuple[int, ...] = SPAWN_SWEEP) -> list[dict]:
+    """Where two spawned workers start to beat one (``survey.default_workers``'s break-even): consolidate
+    folders of growing size, smallest files first, with 2 spawned workers and with one worker,
+    interleaved run by run so that the machine's load hits both alike."""
+    from statistics import median
+
+    by_size = sorted(files, key=os.path.getsize)
+    spawn2 = {"COVERAGE_XL_START_METHOD": "spawn", "COVERAGE_XL_WORKERS": "2"}
+    one = {"COVERAGE_XL_WORKERS": "1"}
+    rows = []
+    for k in counts:
+        chosen = by_size[:k]
+        runs: dict[str, list[float]] = {"spawn": [], "one": []}
+        for i in range(repeat):
+            for key, env in (("spawn", spawn2), ("one", one)):
+                out = tmp / f"汇总sweep_{k}_{key}_{i}.xlsx"
+                runs[key].append(measure("consolidate_files", str(out), *chosen, env_extra=env)[0])
+        row = {"files": k, "bytes": sum(os.path.getsize(f) for f in chosen),
+               "spawn": median(runs["spawn"]), "one": median(runs["one"]),
+               "spawn_runs": [round(x, 3) for x in runs["spawn"]], "one_runs": [round(x, 3) for x in runs["one"]]}
+        rows.append(row)
+        print(f"  spawn sweep {k:2d} files {row['bytes'] / 1e6:5.2f} MB: 2 spawned {row['spawn']:.2f} s, "
+              f"one worker {row['one']:.2f} s ({row['spawn'] / row['one']:.2f}×)", flush=True)
+    return rows
+
+
+def spawn_sweep_table(rows: list[dict]) -> list[str]:
+    lines = ["| files | MB | 2 spawned workers, s | one worker, s | spawned ÷ one | runs (spawned; one) |",
+             "|---:|---:|---:|---:|---:|---|"]
+    for r in rows:
+        lines.append(f"| {r['files']} | {r['bytes'] / 1e6:.2f} | {r['spawn']:.2f} | {r['one']:.2f} | "
+                     f"{r['spawn'] / r['one']:.2f}× | {', '.join(f'{x:.2f}' for x in r['spawn_runs'])}; "
+                     f"{', '.join(f'{x:.2f}' for x in r['one_runs'])} |")
+    return lines
+
+
+def bench_spawn(repeat: int) -> int:
+    """Only the spawn sweep on the 1× corpus; the table goes to results/spawn.md."""
+    from generate import generate
+
+    survey = generate(1.0)
+    files = sorted(str(p) for p in survey.glob("*.xlsx"))
+    with tempfile.TemporaryDirectory(prefix="covxl-bench-") as tmp:
+        rows = spawn_sweep(files, repeat, Path(tmp))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    text = "\n".join([
+        "# Spawned workers: where two beat one", "",
+        f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node() or 'host'}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load average {load:.1f} at the end; medians of {repeat} runs, "
+        "spawned and one-worker runs interleaved. `coverage-xl consolidate` of the 1× corpus's smallest files "
+        "(fresh process per run, job time without the parent's imports; each spawned worker's start-up and "
+        "imports are inside it). `survey.default_workers` takes its break-even from this table.", "",
+        *spawn_sweep_table(rows), ""])
+    out = RESULTS / "spawn.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
 
 
 def bench_large_export(rows: int) -> int:
@@ -454,6 +519,9 @@ def write_report(results: list[dict], path: Path, repeat: int) -> str:
         row(f"consolidate {n} files, spawn", "consolidate_small_spawn",
             f"{r['consolidate_small_spawn']['seconds'] / r['consolidate_small_1']['seconds']:.2f}× one worker")
         row(f"consolidate {n} files, one worker", "consolidate_small_1")
+        if r.get("spawn_sweep"):
+            lines += ["", "Spawned workers against one (consolidate of the smallest files first; "
+                      "`survey.default_workers`' break-even):", "", *spawn_sweep_table(r["spawn_sweep"])]
         peak = max(r[k]["peak_mb"] for k in ("validate_big", "consolidate", "dispatch"))
         lines += ["", f"Peak memory of our jobs: {peak:.0f} MB"
                   + (f" (target < {TARGETS['peak_mb_6x']} MB at 6.2×: {verdict(peak < TARGETS['peak_mb_6x'])})" if r["scale"] > 6 else ""),
@@ -485,6 +553,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-pandas", action="store_true", help="skip the slow pandas/openpyxl loop")
     ap.add_argument("--pandas-max-scale", type=float, default=1.0, help="run the pandas loop only up to this scale")
     ap.add_argument("--out", type=Path, default=RESULTS / "latest.md")
+    ap.add_argument("--spawn-sweep", action="store_true",
+                    help="only measure 2 spawned workers against one on growing folders (results/spawn.md)")
     ap.add_argument("--large-export", type=int, metavar="ROWS",
                     help="only measure reading one payments CSV of ROWS rows (issue 12 §6), once")
     args = ap.parse_args(argv)
@@ -493,6 +563,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.large_export:
         return bench_large_export(args.large_export)
+    if args.spawn_sweep:
+        return bench_spawn(args.repeat)
     scales = [0.1] if args.quick else (args.scale or [1.0])
     repeat = 1 if args.quick else args.repeat
     results = []

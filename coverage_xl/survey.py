@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -164,18 +164,35 @@ def start_method() -> str:
     return "fork" if "fork" in methods else "spawn"
 
 
-def default_workers(n_files: int) -> int:
-    """How many processes check a folder: ``COVERAGE_XL_WORKERS`` when set; else one per core, at most
-    4 and at most one per file — where workers are forked. Where they are spawned (Windows), one:
-    each spawned worker starts a new Python and re-imports the library, and measured with the spawn
-    start method (benchmarks/results/latest.md, 2 cores) two workers took 2.2× as long as one for a
-    3-file folder and 1.2× as long for the city's 14 files."""
+# Under spawn (Windows) each worker starts a new Python and imports the library before it checks a
+# file, so extra workers pay off only for a folder with enough work to share: below this many bytes
+# of workbooks one process is faster (measured: default_workers, docs/scale.md).
+SPAWN_BREAK_EVEN_BYTES = 4_000_000
+
+
+def default_workers(files: int | Sequence[str | Path]) -> int:
+    """How many processes check a folder. ``files``: the files to check (under spawn their total
+    size decides), or only their number.
+
+    ``COVERAGE_XL_WORKERS`` when set. Where workers are forked (Linux, macOS): one per core, at most 4
+    and at most one per file. Where they are spawned (Windows), each worker first starts a new Python
+    and re-imports the library before its first file, so: one process for a folder under
+    :data:`SPAWN_BREAK_EVEN_BYTES` (4 MB of workbooks; a town or a few units), as many as when forked
+    from there on (the city's 14 files, 7.5 MB). The break-even is measured (docs/scale.md, "Spawned
+    workers"; re-measure with ``benchmarks/run.py --spawn-sweep``): on the quiet 2-core VM two spawned
+    workers took 1.62× as long as one for 1.46 MB and 0.79× as long for 7.53 MB; the lines through
+    those points cross at about 3.7 MB.
+    Given only a count, under spawn: one (the size is unknown)."""
     env = os.environ.get("COVERAGE_XL_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
         return int(env)
-    if start_method() == "spawn":
+    n = files if isinstance(files, int) else len(files)
+    forked = max(1, min(os.cpu_count() or 1, 4, n))
+    if start_method() != "spawn":
+        return forked
+    if isinstance(files, int) or sum(_size(Path(f)) for f in files) < SPAWN_BREAK_EVEN_BYTES:
         return 1
-    return max(1, min(os.cpu_count() or 1, 4, n_files))
+    return forked
 
 
 def _died(path: Path, exc: BaseException) -> tuple[Checked, str, int, float]:
@@ -219,7 +236,7 @@ def _check_all(files: list[Path], as_of: dt.date, workers: int | None,
     A worker that dies (SIGABRT from a native allocation failure, the OOM killer) breaks the whole
     pool; every file not finished then is checked again, each in a process of its own, so that the
     file that kills its process becomes ``file.unreadable`` and the others are still counted."""
-    workers = workers or default_workers(len(files))
+    workers = workers or default_workers(files)
     total = len(files)
     if workers <= 1 or total <= 1:
         for n, path in enumerate(files, start=1):
