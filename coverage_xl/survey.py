@@ -28,7 +28,7 @@ import pandas as pd
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
-from coverage_xl.validate import Checked, empty_people, gc_paused, spreadsheet_files, validate_file
+from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
 
 
 @dataclass
@@ -295,8 +295,7 @@ def load_batch(paths: Iterable[str | Path] | str | Path, as_of: dt.date | None =
         files = spreadsheet_files(p) if p.is_dir() else [p]
     else:
         files = [Path(p) for p in paths]
-    with gc_paused():
-        batch = _load(files, as_of, units, workers, progress)
+    batch = _load(files, as_of, units, workers, progress)
     if owners:
         apply_owner_choices(batch, owners)
     return batch

@@ -149,13 +149,13 @@ def validate_file(path: str | Path, as_of: dt.date | None = None) -> Checked:
 
 @contextlib.contextmanager
 def gc_paused():
-    """Pause the cyclic garbage collector while a sheet is checked, or while the people checked in
-    worker processes are unpickled (:func:`coverage_xl.survey.load_batch`).
+    """Pause the cyclic garbage collector while a sheet is checked.
 
-    Both create hundreds of thousands of small objects (one list per row, one value per cell),
+    Reading creates hundreds of thousands of small objects (one list per row, one value per cell),
     none of them in reference cycles; the collector would otherwise walk them all again and again
-    (measured: a third of the validation time on a 33,740-row sheet, a quarter of unpickling its
-    people). Reference counting still frees everything as usual.
+    (measured: a third of the validation time on a 33,740-row sheet). Reference counting still frees
+    everything as usual. Not used around :func:`coverage_xl.survey.load_batch`: dispatch reads its
+    exports in a thread meanwhile, and the switch is process-wide.
 
     On the way out, what was created moves to the oldest generation without being walked (freeze,
     then unfreeze: two list splices): re-enabled with hundreds of thousands of young objects, the
