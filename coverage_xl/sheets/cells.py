@@ -96,28 +96,19 @@ def append_row(ws: Any, values: Iterable[object]) -> int:
 
 
 class Formula(ArrayFormula):
-    """One of our formulas as an object: plain (``<f>text</f>``) or, with ``si``, shared down ``ref``
-    (``<f t="shared" ref=… si=…>text</f>`` in the first cell, ``<f t="shared" si=…/>`` in the others,
-    whose ``text`` is None: Excel, WPS and LibreOffice parse it once). ``result``: the value the formula
-    is known to have when the file is written (a number or a text), stored as the cell's cached value so
-    that LibreOffice, which trusts cached values when it opens an .xlsx, does not compute the cell until
-    one of its inputs changes; None writes no cached value (the cell is computed when read).
+    """One of our formulas as an object, with ``result``: the value the formula is known to have when
+    the file is written (a number or a text), stored as the cell's cached value so that LibreOffice,
+    which trusts cached values when it opens an .xlsx, does not compute the cell until one of its
+    inputs changes; None writes no cached value (the cell is computed when read).
 
-    openpyxl writes ArrayFormula attributes as given, so this is the same class with other attributes."""
+    openpyxl writes an ArrayFormula's attributes as given: this one has none (a plain ``<f>``)."""
 
-    def __init__(self, text: str | None = None, *, result: str | float | None = None, si: int | None = None,
-                 ref: str | None = None) -> None:
-        super().__init__(ref or "", text)
-        self.si = si
+    def __init__(self, text: str, *, result: str | float | None = None) -> None:
+        super().__init__("", text)
         self.result = result
 
     def __iter__(self):
-        if self.si is None:
-            return
-        yield "t", "shared"
-        if self.ref:
-            yield "ref", self.ref
-        yield "si", str(self.si)
+        return iter(())
 
 
 def _write_cell(xf, worksheet, cell, styled=None):
@@ -134,9 +125,7 @@ def _write_cell(xf, worksheet, cell, styled=None):
     if isinstance(value.result, str):
         attrs["t"] = "str"
     el = Element("c", attrs)
-    f = SubElement(el, "f", dict(value))
-    if value.text:
-        f.text = value.text[1:] if value.text.startswith("=") else value.text
+    SubElement(el, "f").text = value.text[1:] if value.text.startswith("=") else value.text
     SubElement(el, "v").text = safe_string(value.result)
     xf.write(el)
     return None
