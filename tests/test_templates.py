@@ -274,6 +274,9 @@ def test_check_formulas_are_cheap_and_portable():
     assert "$D" not in f and "COUNTIF(D" not in f
     assert len(f) < 8192 and f.count("(") <= 2000
     assert "ISFORMULA" in overwritten_count_formula(6, 100)
+    for unit in default_units():  # what the defined name holds: Excel's 8,192-character limit, no array constant
+        name = check_name_formula("附件3", unit)
+        assert len(name) < 8192 and "{" not in name and "INDIRECT" not in name
 
 
 def test_header_cells_fit_their_text(template):
