@@ -71,6 +71,8 @@ def job_export(ledger: str, out: str) -> dict[str, int]:
 
 def worker(name: str, args_json: str) -> None:
     args = json.loads(args_json)
+    import resource
+
     import openpyxl  # noqa: F401
     import pandas  # noqa: F401
     import python_calamine  # noqa: F401
@@ -78,24 +80,29 @@ def worker(name: str, args_json: str) -> None:
     import coverage_xl.jobs.ledger  # noqa: F401
     import coverage_xl.ledger  # noqa: F401
     import coverage_xl.validate  # noqa: F401
+
+    def cpu() -> float:  # user + system seconds of this process and its (survey worker) children
+        return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                      resource.getrusage(resource.RUSAGE_CHILDREN)))
+    cpu0 = cpu()
     t0 = time.perf_counter()
     jobs = {"floor": lambda: job_floor(args), "export": lambda: job_export(*args)}
     result = jobs.get(name, lambda: job_update(*args))()
     seconds = time.perf_counter() - t0
-    import resource
-
+    cpu_seconds = cpu() - cpu0
     peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-    print(json.dumps({"seconds": seconds, "result": result, "peak_kb": peak_kb}))
+    print(json.dumps({"seconds": seconds, "result": result, "peak_kb": peak_kb, "cpu": cpu_seconds}))
 
 
-def measure(name: str, *args: object) -> tuple[float, float, object]:
+def measure(name: str, *args: object) -> tuple[float, float, object, float]:
+    """(wall seconds, peak MB, the job's result, CPU seconds) of one job in a fresh process."""
     proc = subprocess.run([sys.executable, __file__, "--worker", name, json.dumps([str(a) for a in args])],
                           capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"{name} failed:\n{proc.stderr[-3000:]}")
     data = json.loads(proc.stdout.strip().splitlines()[-1])
-    return data["seconds"], data["peak_kb"] / 1024, data["result"]
+    return data["seconds"], data["peak_kb"] / 1024, data["result"], data["cpu"]
 
 
 # --- the corpus --------------------------------------------------------------------------------------
@@ -177,8 +184,10 @@ def main(argv: list[str] | None = None) -> int:
         def median(label: str, make, n: int = a.repeat) -> None:
             runs = [make() for _ in range(n)]
             out[label] = {"seconds": statistics.median(r[0] for r in runs), "runs": [round(r[0], 2) for r in runs],
-                          "peak_mb": max(r[1] for r in runs), "result": runs[-1][2]}
-            print(f"  {label:18s} {out[label]['seconds']:7.2f} s  peak {out[label]['peak_mb']:6.0f} MB", flush=True)
+                          "peak_mb": max(r[1] for r in runs), "result": runs[-1][2],
+                          "cpu": statistics.median(r[3] for r in runs)}
+            print(f"  {label:18s} {out[label]['seconds']:7.2f} s  CPU {out[label]['cpu']:7.2f} s  "
+                  f"peak {out[label]['peak_mb']:6.0f} MB", flush=True)
 
         median("floor", lambda: measure("floor", *files))
 
@@ -214,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         for week in range(1, a.weeks + 1):
             p = tmp / f"缴费_{week}.csv"
             weekly_payments(pay, p, week / a.weeks)
-            _, _, n = measure("update", weeks_db, "", "", reg, p, (AS_OF + dt.timedelta(days=7 * week)).isoformat())
+            _, _, n, _ = measure("update", weeks_db, "", "", reg, p, (AS_OF + dt.timedelta(days=7 * week)).isoformat())
             changes += int(n)
             p.unlink()
         import sqlite3
@@ -252,18 +261,19 @@ def report(r: dict, repeat: int) -> str:
         "payments CSV via the csv module). The export has no floor: it is timed on its own (rows = rows written).",
         f"Load average (1, 5, 15 min) at the start {r['load_start']}, at the end {r['load_end']}"
         " (2 CPUs; above 2 the machine was shared and every time is inflated).", "",
-        "| job | median s | runs | peak MB | ratio to floor |", "|---|---:|---|---:|---:|",
+        "| job | median s | runs | median CPU s | peak MB | ratio to floor |", "|---|---:|---|---:|---:|---:|",
     ]
     for key, label in (("floor", "calamine floor: all inputs"), ("first_update", "first update (new ledger)"),
                        ("weekly_update", "weekly update (all inputs, new payments)"),
                        ("idempotent_update", "same inputs again (no change)")):
         x = r[key]
         ratio = "" if key == "floor" else f"{x['seconds'] / floor:.2f}×"
-        lines.append(f"| {label} | {x['seconds']:.2f} | {', '.join(map(str, x['runs']))} | {x['peak_mb']:.0f} | {ratio} |")
+        lines.append(f"| {label} | {x['seconds']:.2f} | {', '.join(map(str, x['runs']))} | {x['cpu']:.2f} | "
+                     f"{x['peak_mb']:.0f} | {ratio} |")
     x = r["export"]
     lines.append(f"| `ledger export` of the first update's ledger: {x['result']['files']} workbooks, "
                  f"{x['result']['rows']:,} rows | {x['seconds']:.2f} | "
-                 f"{', '.join(map(str, x['runs']))} | {x['peak_mb']:.0f} | |")
+                 f"{', '.join(map(str, x['runs']))} | {x['cpu']:.2f} | {x['peak_mb']:.0f} | |")
     w = r["weeks"]
     ok = "✅" if w["db_mb"] < TARGET_DB_MB else "❌"
     lines += ["", f"After {w['weeks']} weekly exports-only updates ({w['changes']:,} change-log rows; tables "
