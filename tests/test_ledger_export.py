@@ -188,3 +188,19 @@ def test_to_master_puts_the_summary_into_the_master_beside_its_other_sheets(ledg
     assert next(r for r in units if r[0] == w.A)[people] == len(in_a)
     assert total[people] == sum(r[people] for r in units)
     assert any(r[0] == "口径说明" for r in rows)
+
+
+def test_a_streamed_sheet_refuses_rows_openpyxl_would_add_beside_the_streamed_ones(tmp_path):
+    from coverage_xl.sheets.cells import stream_row, stream_style
+
+    wb = streamed_workbook()
+    ws = add_sheet(wb, "表")
+    stream_row(ws, ["a"], [stream_style(ws)], height=20)
+    ws.row_dimensions[5].height = 30  # would be an empty <row r="5"> of openpyxl's own
+    with pytest.raises(RuntimeError):
+        save_workbook(wb, tmp_path / "x.xlsx")
+    ok = streamed_workbook()
+    stream_row(add_sheet(ok, "表"), ["a"], [None], height=20)
+    save_workbook(ok, tmp_path / "ok.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "ok.xlsx")["表"]
+    assert (ws["A1"].value, ws.row_dimensions[1].height) == ("a", 20)

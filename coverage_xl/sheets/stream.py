@@ -11,7 +11,9 @@ openpyxl writes everything else of the sheet — column widths, frozen panes, me
 print setup, header and footer — and the rows are put in its empty ``<sheetData>``.
 
 So a streamed sheet is drawn top to bottom once: set widths, panes and print setup freely until the
-workbook is saved, but rows only by appending them in order.
+workbook is saved, but rows only by appending them in order, a row's height with the row
+(``stream_row(…, height=…)``, never ``ws.row_dimensions``, which would put rows of openpyxl's own into
+the sheet: :meth:`StreamedSheet.close` refuses that rather than write a sheet with rows twice).
 """
 
 from __future__ import annotations
@@ -65,8 +67,8 @@ class StreamedSheet(WriteOnlyWorksheet):
         out = Path(self._writer.out)
         xml = out.read_bytes()
         match = _EMPTY_SHEET_DATA.search(xml)
-        if match is None:  # pragma: no cover - openpyxl's own layout; guarded so a change shows
-            raise RuntimeError("openpyxl wrote a worksheet without an empty <sheetData>")
+        if match is None:  # row_dimensions were set, or openpyxl changed its layout
+            raise RuntimeError("openpyxl wrote rows of its own into a streamed sheet")
         self._body.seek(0)
         with out.open("wb") as fh:
             fh.write(xml[:match.start()])
