@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from coverage_xl import exports as ex
@@ -300,21 +301,25 @@ def annex5_frame(people: pd.DataFrame, units: tuple[Unit, ...], remarks: dict[st
     and rates, as in Annex 4 — not zeros, which would read as "nobody left to register"; its remark
     says why. The 合计 row adds up the counted units."""
     remarks = remarks or {}
-    scope = people[people["in_scope"]]
-    drawing = scope["drawing"] if "drawing" in scope else pd.Series(False, index=scope.index)
-    g = pd.DataFrame({
-        "should_cover": scope.groupby("unit").size(),
-        "registered": scope[scope["registered"]].groupby("unit").size(),
-        "paid": scope[scope["registered"] & scope["paid"]].groupby("unit").size(),
-        "drawing_unpaid": scope[scope["registered"] & drawing & ~scope["paid"]].groupby("unit").size(),
-    })
+    codes, names = pd.factorize(people["unit"])  # each row's unit as a number: counted with bincount
+
+    def per_unit(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[mask & (codes >= 0)], minlength=len(names))
+
+    scope = people["in_scope"].to_numpy(dtype=bool)
+    registered = scope & people["registered"].to_numpy(dtype=bool)
+    paid = people["paid"].to_numpy(dtype=bool)
+    drawing = people["drawing"].to_numpy(dtype=bool) if "drawing" in people else np.zeros(len(people), dtype=bool)
+    g = pd.DataFrame({"should_cover": per_unit(scope), "registered": per_unit(registered),
+                      "paid": per_unit(registered & paid), "drawing_unpaid": per_unit(registered & drawing & ~paid)},
+                     index=pd.Index(names, dtype=object))
     rows = []
     for u in units:
         if counted is not None and u.name not in counted:
             rows.append((u.name, u.code, u.full_name, None, None, None, None, remarks.get(u.name, "未报送")))
             continue
         c = g.loc[u.name] if u.name in g.index else None
-        got = [int(c[k]) if c is not None and pd.notna(c[k]) else 0 for k in COUNTS]
+        got = [int(c[k]) if c is not None else 0 for k in COUNTS]
         rows.append((u.name, u.code, u.full_name, *got, remarks.get(u.name, "")))
     frame = pd.DataFrame(rows, columns=["name", "code", "region", *COUNTS, "remark"])
     for k in COUNTS:
@@ -340,17 +345,25 @@ def dedup_row(people: pd.DataFrame, annex5: pd.DataFrame, units: tuple[Unit, ...
     (:mod:`coverage_xl.consolidate`), so column 3 here equals column 4 there; rows without an ID cannot
     be matched and all count. The remark says how far it is from 合计 and why."""
     order = {u.name: u.order for u in units}
-    p = people.assign(_order=people["unit"].map(order), _bad=people["category"].isna())
-    p = p.sort_values(["_bad", "_order"], kind="stable")
-    ids = p["match_id"].fillna("").astype(str)
-    once = p[~(ids.duplicated() & (ids != ""))]
-    scope = once[once["in_scope"]]
-    reg = scope["registered"]
-    paid = reg & scope["paid"]
-    drawing = scope["drawing"] if "drawing" in scope else pd.Series(False, index=scope.index)
-    row = pd.Series({"code": DEDUP_LABEL, "region": "", "should_cover": len(scope), "registered": int(reg.sum()),
-                     "paid": int(paid.sum()), "unregistered": len(scope) - int(reg.sum()),
-                     "drawing_unpaid": int((reg & drawing & ~scope["paid"]).sum())}, dtype=object)
+    # rows ordered readable first, then by unit in Annex 1 order (a stable sort: file order kept), and
+    # the first row of each ID kept; only the order is computed, the table itself is not sorted
+    rank = people["unit"].map(order).to_numpy(dtype=float)  # NaN (a unit not in Annex 1) sorts last
+    perm = np.lexsort((rank, people["category"].isna().to_numpy(dtype=bool)))
+    ids = people["match_id"].fillna("").astype(str).to_numpy(dtype=object)[perm]
+    once = ~(pd.Series(ids).duplicated().to_numpy() & (ids != ""))
+
+    def column(name: str) -> np.ndarray:
+        if name not in people:
+            return np.zeros(len(perm), dtype=bool)
+        return people[name].to_numpy(dtype=bool)[perm] & once
+
+    scope = column("in_scope")
+    reg = scope & column("registered")
+    paid = reg & column("paid")
+    n_scope, n_reg = int(scope.sum()), int(reg.sum())
+    row = pd.Series({"code": DEDUP_LABEL, "region": "", "should_cover": n_scope, "registered": n_reg,
+                     "paid": int(paid.sum()), "unregistered": n_scope - n_reg,
+                     "drawing_unpaid": int((reg & column("drawing") & ~paid).sum())}, dtype=object)
     row["payers_due"] = row["registered"] - row["drawing_unpaid"]
     row["coverage_rate"] = rate(row["registered"], row["should_cover"])
     row["payment_rate"] = rate(row["paid"], row["registered"] if rate_basis == RATE_REGISTERED else row["payers_due"])
