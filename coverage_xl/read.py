@@ -334,8 +334,10 @@ def _total_candidates(rows: list[list[Any]], start: int, end: int, first_col: in
     (then column 2 decides). Most rows hold a code there and are passed over here, without a call each."""
     if first_col is None:
         return range(start, end)
-    return [r for r, a in enumerate(map(itemgetter(first_col), rows[start:end]), start)
-            if a is None or (a.__class__ is str and ("计" in a or not a.strip()))]
+    labels = list(map(itemgetter(first_col), rows[start:end]))
+    # a handful of distinct labels (the code 430981 …): each judged once
+    maybe = {a for a in set(labels) if a is None or (a.__class__ is str and ("计" in a or not a.strip()))}
+    return [r for r, a in enumerate(labels, start) if a in maybe] if maybe else []
 
 
 def _is_total_row(row: list[Any], first_col: int | None, second_col: int | None) -> bool:

@@ -22,13 +22,15 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from coverage_xl.findings import FileReport, Finding
 from coverage_xl.ownership import OwnerChoice, OwnerChoices
 from coverage_xl.units import Unit, default_units
 from coverage_xl.validate import Checked, empty_people, spreadsheet_files, validate_file
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: a spawned worker (Windows) never needs it
+    import pandas as pd
 
 
 @dataclass
@@ -93,6 +95,8 @@ class SurveyBatch:
 
     def people(self) -> pd.DataFrame:
         """Everyone counted, with their unit: one row per person and unit (:meth:`counted_people`)."""
+        import pandas as pd
+
         frames = [self.counted_people(f).assign(unit=f.unit.name, file=f.path.name) for f in self.counted if f.unit]
         if not frames:
             return empty_people().assign(file=pd.Series(dtype=object))
@@ -118,6 +122,8 @@ def first_of_each_id(people: pd.DataFrame) -> pd.Series:
     """True for the row that counts for each ID of one unit: the first row whose classification is
     readable (category not None), else the first row. Rows without an ID always count (nobody can
     tell them apart)."""
+    import pandas as pd
+
     ids = people["id"].fillna("").astype(str)
     if not ids[ids != ""].duplicated().any():
         return pd.Series(True, index=people.index)
@@ -359,6 +365,8 @@ def apply_owner_choices(batch: SurveyBatch, owners: OwnerChoices) -> None:
 
 def find_cross_unit_duplicates(batch: SurveyBatch) -> list[CrossDuplicate]:
     """The same ID in two or more units' counted files; adds ``id.duplicate_cross_unit`` findings."""
+    import pandas as pd
+
     frames = [f.checked.people[["id", "row"]].assign(unit=f.unit.name, file=str(f.path))
               for f in batch.counted if f.unit]
     if not frames:

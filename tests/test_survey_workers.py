@@ -59,3 +59,16 @@ def test_forked_workers_do_not_depend_on_the_folder_size(monkeypatch, tmp_path):
     monkeypatch.setenv("COVERAGE_XL_START_METHOD", "fork")
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
     assert default_workers(_files(tmp_path, [1000, 1000, 1000])) == 2
+
+
+def test_what_a_spawned_worker_imports_loads_no_pandas():
+    """A spawned worker (Windows) imports coverage_xl.survey to find its task and validates in it:
+    neither loads pandas, numpy or openpyxl (pandas alone took longer to import than checking a
+    town's file); the people table is built in the parent."""
+    import subprocess
+    import sys
+
+    probe = ("import sys, coverage_xl.survey, coverage_xl.validate\n"
+             "print(sorted(m for m in ('pandas', 'numpy', 'openpyxl') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -48,13 +48,7 @@ class Context:
 
     def finding(self, code: str, i: int, key: str, value: Any = None, **details: Any) -> Finding:
         """A finding about data row ``i`` in field ``key``, located in the sheet as the user sees it."""
-        return Finding(
-            code,
-            sheet=self.survey.sheet,
-            row=self.survey.row_numbers[i],
-            column=self.survey.columns.get(key),
-            field=key,
-            value=value,
-            details=tuple(details.items()),
-        )
+        survey = self.survey
+        return Finding(code, survey.sheet, survey.row_numbers[i], survey.columns.get(key), key, value,
+                       tuple(details.items()))
 
