@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from operator import eq, itemgetter
 
 from coverage_xl import idcard
 from coverage_xl.findings import Finding
@@ -13,6 +14,7 @@ from coverage_xl.values import parse_birth_month
 
 MIN_AGE = 16
 PENSION_AGE = 60
+_ID_YEAR_MONTH = itemgetter(slice(6, 12))  # YYYYMM of a normalised 18-digit ID
 STUDENT_AGE_LIMIT = 25  # a 在校学生 this old on the as-of date is flagged for checking (as the peer county's tool)
 
 
@@ -32,10 +34,17 @@ def check_birth(ctx: Context) -> Iterator[Finding]:
     if not ctx.present("birth"):
         return
     values = ctx.column_values("birth")
+    births = ctx.births
     readings_of = {v: parse_birth_month(v) for v in set(values) if v is not None and v != ""}
-    ym_of = {b: (b.year, b.month) for b in set(ctx.births) if b is not None}
-    suspects = [i for i, (v, b) in enumerate(zip(values, ctx.births, strict=True))
-                if v is None or v == "" or readings_of[v] is None or (b is not None and ym_of[b] not in readings_of[v])]
+    # A cell with one reading that names the year and month in the ID is fine. The normalised ID's
+    # characters 7–12 always agree with ctx.births, so that is compared as text, row by row in C;
+    # only the other rows are looked at as before.
+    one = {v: f"{r[0][0]:04d}{r[0][1]:02d}" for v, r in readings_of.items() if r is not None and len(r) == 1}
+    agree = map(eq, map(one.get, values), map(_ID_YEAR_MONTH, ctx.ids))
+    suspects = [i for i, ok in enumerate(agree) if not ok]
+    suspects = [i for i in suspects
+                if (v := values[i]) is None or v == "" or readings_of[v] is None
+                or ((b := births[i]) is not None and (b.year, b.month) not in readings_of[v])]
     for i in suspects:
         raw, born = values[i], ctx.births[i]
         if raw is None or raw == "":
