@@ -490,10 +490,43 @@ def _amounts(col: pd.Series) -> pd.Series:
     return num
 
 
-def _match_keys(col: pd.Series) -> pd.Series:
-    """:func:`match_key` over a column; clean 18-character text IDs (nearly all) pass untouched by its
-    fast path. A plain loop over the values: pandas' string methods cost more per value here."""
-    return pd.Series([match_key(v) for v in col.tolist()], index=col.index, dtype=object)
+_DIGIT_LO, _DIGIT_HI, _LETTER_X = ord("0"), ord("9"), ord("X")
+
+
+def _clean_ids(values: list[Any]) -> np.ndarray:
+    """Which values are clean IDs — text of 17 ASCII digits then a digit or X, exactly what
+    :func:`match_key` passes untouched — checked for a whole chunk at once on their bytes."""
+    n = len(values)
+    try:
+        candidates = np.flatnonzero(np.fromiter(map(len, values), dtype=np.int64, count=n) == 18)
+        text = "".join([values[i] for i in candidates])
+        raw = text.encode("ascii")
+    except (TypeError, UnicodeEncodeError):  # a number or blank cell, or non-ASCII text: value by value
+        return np.fromiter((type(v) is str and len(v) == 18 and v.isascii() and v[:17].isdigit()
+                            and v[17] in _CHECK_CHARS for v in values), dtype=bool, count=n)
+    out = np.zeros(n, dtype=bool)
+    grid = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)  # join took only text; ASCII: one byte each
+    digits = (grid >= _DIGIT_LO) & (grid <= _DIGIT_HI)
+    out[candidates[digits[:, :17].all(axis=1) & (digits[:, 17] | (grid[:, 17] == _LETTER_X))]] = True
+    return out
+
+
+def _match_keys(col: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """:func:`match_key` over a column, and which keys have the ID shape (18 characters: 17 digits,
+    then a digit or X). Clean text IDs (nearly all) are found for the whole chunk at once and kept as
+    they are; only the others go through :func:`match_key` one by one."""
+    values = col.tolist()
+    clean = _clean_ids(values)
+    keys = values
+    valid = clean.copy()
+    rest = np.flatnonzero(~clean)
+    if len(rest):
+        keys = list(values)
+        shape = _ID_SHAPE.match
+        for i in rest:
+            k = keys[i] = match_key(values[i])
+            valid[i] = len(k) == 18 and shape(k) is not None
+    return pd.Series(keys, index=col.index, dtype=object), pd.Series(valid, index=col.index)
 
 
 def _status_keys(col: pd.Series) -> pd.Series:
@@ -525,16 +558,13 @@ class _Reducer:
     def add(self, chunk: pd.DataFrame, c_id: int, c_status: int | None, c_year: int | None, c_date: int | None,
             c_amount: int | None) -> None:
         f = self.f
-        keys = _match_keys(chunk[c_id])
+        keys, valid = _match_keys(chunk[c_id])
         others = [c for c in chunk.columns if c != c_id]
         empty = keys == ""
         if empty.any() and others:  # a blank line in the export
             for c in others:
                 empty &= _blank(chunk[c])
         keep = ~empty
-        shape = _ID_SHAPE.match
-        valid = pd.Series(np.fromiter((len(k) == 18 and shape(k) is not None for k in keys.tolist()), dtype=bool,
-                                      count=len(keys)), index=keys.index)
         maybe_header = (keys != "") & ~valid  # an ID-shaped key starts with a digit: never a header
         if maybe_header.any():  # a repeated header line (page break in a printed export)
             keep &= ~keys.where(maybe_header, "").map(

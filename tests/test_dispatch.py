@@ -370,3 +370,20 @@ def test_cli_reports_an_unusable_export_with_exit_code_1(world, tmp_path):
     assert run.code == 1
     assert "登记坏.csv" in run.output and "无法使用" in run.output
     assert (tmp_path / "o.xlsx").exists()
+
+
+def test_exports_read_beside_the_survey_report_progress_from_the_calling_thread(world):
+    """The exports are read in a thread while the survey files are checked; the progress callback (the
+    Excel status bar must only be called from its own thread) still hears of every file, from the caller."""
+    import threading
+
+    calls = []
+    again = run_dispatch(world.survey, world.registrations, world.payments, AS_OF,
+                         progress=lambda stage, name, n, total: calls.append((stage, name, n, total,
+                                                                              threading.current_thread())))
+    assert {c[4] for c in calls} == {threading.current_thread()}
+    exports = [c[:4] for c in calls if c[0] != "survey"]
+    names = [("registration", p.name) for p in world.registrations] + [("payment", p.name) for p in world.payments]
+    assert exports == [(*kn, n, len(names)) for n, kn in enumerate(names, start=1)]
+    assert sorted(c[1] for c in calls if c[0] == "survey") == sorted(p.name for p in world.survey.glob("*.xlsx"))
+    assert int(again.totals()["should_cover"]) > 0

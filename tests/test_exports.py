@@ -9,6 +9,7 @@ import random
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from lo_helpers import convert, needs_soffice
 
@@ -180,3 +181,25 @@ def test_xls_export_converted_by_libreoffice_reads_the_same(tmp_path):
     a, b = ex.read_export(src, ex.PAYMENT, 2020), ex.read_export(xls, ex.PAYMENT, 2020)
     assert list(b.frame["id"]) == list(a.frame["id"]) == sorted(IDS[1::2])
     assert b.rows == a.rows == len(IDS)
+
+
+def test_a_chunk_of_ids_gets_the_keys_and_id_shapes_of_match_key_value_by_value():
+    """The whole-chunk pass (clean IDs checked on their bytes at once) agrees with :func:`ex.match_key`
+    and the 18-character shape, whatever the chunk holds."""
+    rng = random.Random(16)
+    clean = [*IDS, X_ID]
+    odd = ["43098119650101001x", "４３０９８１１９６５０１０１００１Ｘ", "430981650101001", " 430981196501010011 ",
+           "430981196501010011\n", "4309811965010100XX", "43098119650101001", "", None, float("nan"),
+           430981650101001.0, 4.30981196501010e17, "=\"430981196501010011\"", "身份证号码", "430981１96501010011",
+           True, 12, dt.date(2020, 1, 1), "430981196501010011"]
+    ascii_text = [v for v in odd if isinstance(v, str) and v.isascii()]  # checked on bytes, at once
+    for values in (clean, clean + ascii_text, clean + odd, odd, []):
+        rng.shuffle(values)
+        keys, valid = ex._match_keys(pd.Series(values, dtype=object))
+        want = [ex.match_key(v) for v in values]
+        assert keys.tolist() == want
+        assert valid.tolist() == [len(k) == 18 and ex._ID_SHAPE.match(k) is not None for k in want]
+    text = pd.Series(clean + ["430981650101001", ""], dtype="str")  # a CSV chunk: the str dtype
+    keys, valid = ex._match_keys(text)
+    assert keys.tolist() == [*clean, ex.match_key("430981650101001"), ""]
+    assert valid.tolist() == [True] * (len(clean) + 1) + [False]
