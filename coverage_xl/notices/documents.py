@@ -17,8 +17,9 @@ and sees only its own people.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -302,7 +303,6 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
 
     ``progress`` follows the run kind by kind; ``kind_progress`` follows the units within a kind
     (the CLI draws a bar for each kind from it)."""
-    from coverage_xl.dispatch import run_dispatch
     from coverage_xl.estimate import Params, load_params
 
     wanted = _kinds(kinds)
@@ -317,6 +317,22 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     for k in wanted:
         if k in needs:
             run.templates[k] = check_template(find_template(needs[k], templates))
+    with _unit_helpers(wanted) as helpers:
+        return _render(run, wanted, survey, registrations, payments, dispatch, helpers, out=out, templates=templates,
+                       months=months, deadline=deadline, tier=tier, milestones=milestones, progress=progress,
+                       counting=counting, signed=signed, params=params, allow_incomplete=allow_incomplete,
+                       kind_progress=kind_progress)
+
+
+def _render(run: NoticeRun, wanted: list[str], survey: Any, registrations: Sequence[str | Path],
+            payments: Sequence[str | Path], dispatch: Any, helpers: Any, *, out: Path,
+            templates: str | Path | None, months: int, deadline: dt.date | None, tier: int | None, milestones: Any,
+            progress: Progress | None, counting: Any, signed: Sequence[str | Path] | None, params: Any,
+            allow_incomplete: bool, kind_progress: KindProgress | None) -> NoticeRun:
+    """:func:`render_notices` once the templates are checked and the helper processes started."""
+    from coverage_xl.dispatch import run_dispatch
+
+    as_of = run.as_of
     if dispatch is None:
         def cb(stage: str, name: str, n: int, total: int) -> None:
             if progress:
@@ -336,7 +352,7 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
     with guard.output_folder(out, kind="notices") as staging:  # the whole set, or nothing
         _write_kinds(run, wanted, dispatch, people, staging, templates=templates, deadline=deadline, tier=tier,
                      months=months, progress=progress, params=params, allow_incomplete=allow_incomplete,
-                     kind_progress=kind_progress)
+                     kind_progress=kind_progress, helpers=helpers)
     run.written = {k: [out / p.relative_to(staging) for p in paths] for k, paths in run.written.items()}
     if progress:
         progress("完成", total, total)
@@ -345,8 +361,38 @@ def render_notices(kinds: Iterable[str], survey: Any, registrations: Sequence[st
 
 UNIT_KINDS = ("statement", "reasons", "estimate")
 """Kinds written as one file per unit: the heavy part of a run, spread over worker processes."""
-_COST = {"estimate": 4.0, "reasons": 1.5, "statement": 1.0}
-"""Rough relative cost per person of each unit kind, to start the largest jobs first."""
+_MS_PER_PERSON = {"estimate": 3.0, "reasons": 1.2, "statement": 1.1}
+"""Rough cost of a unit document per person (ms of one core; cProfile of a city-scale run), to share
+the units between this process and its helper fairly and to start the largest first."""
+_MS_PER_PERSON_HERE = 0.035
+"""Rough cost, per person of the run, of what this process writes before taking unit documents (the
+bulletin, unit notices and SMS lists)."""
+
+
+@contextlib.contextmanager
+def _unit_helpers(wanted: list[str]) -> Iterator[Any]:
+    """The helper processes that write unit documents beside this one (a process pool, or None).
+
+    Started before the dispatch, so that they are forked from a small process (the survey and the
+    exports are not in their memory: each job brings its own unit's people). This process is the
+    other writer: ``survey.default_workers`` counts it, so on two cores one helper is started; none
+    where workers would be spawned (Windows) or with ``COVERAGE_XL_WORKERS=1``."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from coverage_xl.survey import default_workers, start_method
+    from coverage_xl.units import default_units
+
+    helpers = default_workers(len(UNIT_KINDS) * len(default_units())) - 1
+    if helpers < 1 or not any(k in UNIT_KINDS for k in wanted):
+        yield None
+        return
+    pool = ProcessPoolExecutor(max_workers=helpers, mp_context=mp.get_context(start_method()))
+    try:
+        pool.submit(int).result()  # start (fork) them now
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -374,52 +420,68 @@ def _write_unit_job(job: _UnitJob, as_of: dt.date, out: Path, templates: dict[st
 
 
 def _run_unit_jobs(jobs: list[_UnitJob], done: Callable[[int], None], meanwhile: Callable[[], None],
-                   *args: Any) -> list[tuple[Path | None, list[str]]]:
-    """Every job's result, in job order; ``done(index)`` as each one finishes; ``meanwhile()`` runs in
-    this process while the workers write (first, when there are no workers).
+                   helpers: Any, here_ms: float, *args: Any) -> list[tuple[Path | None, list[str]]]:
+    """Every job's result, in job order; ``done(index)`` as each one finishes.
 
-    Units are independent, so their documents are written in worker processes (as many as
-    :func:`coverage_xl.survey.default_workers` gives: one per core where workers are forked, one
-    — this process — where they would be spawned, ``COVERAGE_XL_WORKERS`` to choose). Every file still
-    goes through the output guard, into the run's staging folder; the first failure stops the run."""
-    import multiprocessing as mp
-    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
-
-    from coverage_xl.survey import default_workers, start_method
+    Units are independent. With ``helpers`` (a process pool of :func:`_unit_helpers`), the jobs are
+    shared, largest first, between the helpers and this process by their estimated cost; this process
+    runs ``meanwhile()`` (worth ``here_ms``) first, then its own share. Every file still goes through
+    the output guard, into the run's staging folder; the first failure stops the run."""
+    from concurrent.futures import FIRST_EXCEPTION, wait
 
     results: list[tuple[Path | None, list[str]]] = [(None, [])] * len(jobs)
-    workers = default_workers(len(jobs)) if jobs else 1
-    if workers <= 1:
+    if helpers is None:
         meanwhile()
         for i, job in enumerate(jobs):
             results[i] = _write_unit_job(job, *args)
             done(i)
         return results
-    order = sorted(range(len(jobs)), key=lambda i: -_COST[jobs[i].kind] * len(jobs[i].people))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context(start_method())) as pool:
-        index = {pool.submit(_write_unit_job, jobs[i], *args): i for i in order}
-        pending = set(index)
-        try:
-            meanwhile()
-            while pending:
-                finished, pending = wait(pending, return_when=FIRST_EXCEPTION)
-                for fut in finished:
-                    results[index[fut]] = fut.result()  # a worker's TemplateError is raised here
-                    done(index[fut])
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            raise
+    cost = [_MS_PER_PERSON[j.kind] * len(j.people) for j in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: -cost[i])
+    mine, theirs, mine_ms, theirs_ms = [], [], here_ms, 0.0
+    n_helpers = helpers._max_workers
+    for i in order:  # longest job first, to whoever has less to do (per process)
+        if mine_ms <= theirs_ms / n_helpers:
+            mine.append(i)
+            mine_ms += cost[i]
+        else:
+            theirs.append(i)
+            theirs_ms += cost[i]
+    index = {helpers.submit(_write_unit_job, jobs[i], *args): i for i in theirs}
+    pending = set(index)
+
+    def collect(timeout: float | None) -> None:
+        nonlocal pending
+        finished, pending = wait(pending, timeout=timeout, return_when=FIRST_EXCEPTION)
+        for fut in finished:
+            results[index[fut]] = fut.result()  # a helper's TemplateError is raised here
+            done(index[fut])
+
+    try:
+        meanwhile()
+        for i in mine:
+            collect(0)
+            results[i] = _write_unit_job(jobs[i], *args)
+            done(i)
+        while pending:
+            collect(None)
+    except BaseException:
+        for fut in pending:
+            fut.cancel()
+        wait(pending)  # a helper still writing must be done before the staging folder is removed
+        raise
     return results
 
 
 def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.DataFrame, out: Path, *,
                  templates: str | Path | None, deadline: dt.date | None, tier: int | None, months: int,
                  progress: Progress | None, params: Any, allow_incomplete: bool,
-                 kind_progress: KindProgress | None = None) -> None:
+                 kind_progress: KindProgress | None = None, helpers: Any = None) -> None:
     """Write every kind asked for into ``out`` (the staging folder of the run).
 
-    The unit kinds (意愿书, 原因反馈表, 测算告知书) are written unit by unit in worker processes while
-    this process writes the others; ``kind_progress`` follows them as units finish."""
+    The unit kinds (意愿书, 原因反馈表, 测算告知书) are written unit by unit, shared with the
+    ``helpers`` processes while this one writes the others first; ``kind_progress`` follows them as
+    units finish."""
     from coverage_xl.estimate import incomplete_message
 
     as_of = run.as_of
@@ -451,7 +513,8 @@ def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.Da
         if progress and jobs:
             progress("生成" + "、".join(KIND_LABELS[k] for k in wanted if per_kind.get(k)), len(others), total)
 
-    results = _run_unit_jobs(jobs, done, meanwhile, as_of, out, run.templates, tier, params)
+    here_ms = _MS_PER_PERSON_HERE * len(people) * len(others) / 4  # bulletin, unit, sms, turning60
+    results = _run_unit_jobs(jobs, done, meanwhile, helpers, here_ms, as_of, out, run.templates, tier, params)
     for kind in (k for k in wanted if k in UNIT_KINDS):
         mine = [r for j, r in zip(jobs, results, strict=True) if j.kind == kind]
         written[kind] = [path for path, _ in mine if path is not None]

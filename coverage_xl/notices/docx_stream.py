@@ -91,7 +91,9 @@ def keep_rows_whole(tbl: Any) -> None:
     bureau's edited template gets the same."""
     rows = tbl.findall(W + "tr")
     for n, tr in enumerate(rows):
-        _set_row_flag(tr, "cantSplit")
+        trpr = tr.find(W + "trPr")
+        if trpr is None or trpr.find(W + "cantSplit") is None:  # the built-in templates have it already
+            _set_row_flag(tr, "cantSplit")
         if n == 0 and len(rows) > 1:
             _set_row_flag(tr, "tblHeader")
 
@@ -223,8 +225,9 @@ def _pieces(chunks: Iterable[str], cap: int) -> Iterator[str]:
 
 def _text_fixes(piece: str, resolve_listing: Callable[[str], str]) -> str:
     """docxtpl's fixes of the rendered text (render_xml_part), in its order."""
-    piece = re.sub(r"\n<w:p([ >])", r"<w:p\1", piece)
-    piece = piece.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
+    piece = piece.replace("\n<w:p>", "<w:p>").replace("\n<w:p ", "<w:p ")  # re.sub(r"\n<w:p([ >])", r"<w:p\1")
+    if "{_" in piece or "_}" in piece:
+        piece = piece.replace("{_{", "{{").replace("}_}", "}}").replace("{_%", "{%").replace("%_}", "%}")
     return resolve_listing(piece)
 
 

@@ -288,7 +288,7 @@ def _docx_template_class() -> type:
 
     class _Template(DocxTemplate):
         def resolve_listing(self, xml: str) -> str:
-            if not _LISTING_CHAR.search(xml):
+            if not any(c in xml for c in "\t\a\n\f"):  # four fast substring searches, not one regex scan
                 return xml
             full = functools.partial(DocxTemplate.resolve_listing, self)
 
