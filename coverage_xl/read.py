@@ -293,11 +293,15 @@ def read_survey(path: str | Path) -> SurveySheet:
     else:
         window = [[row[i] if i is not None else "" for i in idx] for row in rows[start:end]]
     name_i, id_i = ANNEX3.col("name") - 1, ANNEX3.col("id") - 1
-    keep = [k for k, v in enumerate(window)
-            if not ((v[name_i] == "" or v[id_i] == "") and _blank_row(v)) and (start + k) not in skip]
-    if len(keep) == len(window):
+    # Rows left out: blank ones (no name or no ID, and nothing in columns 3–20), totals and what
+    # follows them. Only rows missing a name or an ID can be blank: found with two passes in C.
+    maybe = [k for k, a in enumerate(map(itemgetter(name_i), window)) if a == ""]
+    maybe += [k for k, a in enumerate(map(itemgetter(id_i), window)) if a == ""]
+    drop = {k for k in maybe if _blank_row(window[k])} | {r - start for r in skip if start <= r < end}
+    if not drop:
         data, numbers = window, list(range(r_off + start + 1, r_off + end + 1))
     else:
+        keep = [k for k in range(len(window)) if k not in drop]
         data = [window[k] for k in keep]
         numbers = [r_off + start + k + 1 for k in keep]
     uncached = inspection.uncached.get(name, set())

@@ -80,6 +80,13 @@ def test_latest_birth_for_age_on_29_february():
     assert idcard.latest_birth_for_age(16, dt.date(2020, 2, 29)) == dt.date(2004, 2, 29)
     assert idcard.latest_birth_for_age(1, dt.date(2020, 2, 29)) == dt.date(2019, 2, 28)
 
+
+@given(st.text("0123456789", min_size=17, max_size=17))
+def test_check_character_is_stdnums(first17):
+    from stdnum.cn import ric
+
+    assert idcard.check_character(first17) == ric.calc_check_digit(first17 + "0")
+
 def stdnum_county_lines() -> list[str]:
     """data/county_codes.txt as python-stdnum's cn/loc table gives it (the table's shape is asserted:
     two-digit provinces holding four-digit counties, no ranges)."""
