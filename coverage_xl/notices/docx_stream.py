@@ -35,6 +35,8 @@ from typing import IO, Any
 import jinja2
 from lxml import etree
 
+from coverage_xl.errors import TemplateError
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 WP_DOCPR = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}docPr"
 DOCUMENT_PART = "word/document.xml"
@@ -48,11 +50,11 @@ TRPR_ORDER = ("cnfStyle", "divId", "gridBefore", "gridAfter", "wBefore", "wAfter
               "tblHeader", "tblCellSpacing", "jc", "hidden", "ins", "del", "trPrChange")
 
 
-class TooLarge(Exception):
-    """The document grew past its cap (the caller words the message: it knows the template's name)."""
+class TooLarge(TemplateError):
+    """The document grew past its cap (the caller words the full message: it knows the template's name)."""
 
     def __init__(self, cap: int) -> None:
-        super().__init__(cap)
+        super().__init__(f"生成的文书超过 {cap // 1024**2} MB，已停止。")
         self.cap = cap
 
 
