@@ -451,17 +451,19 @@ def run_dispatch(survey: SurveyBatch | str | Path | Iterable[str | Path], regist
     people["match_id"] = _keys(people["id"])
     has_id = people["match_id"] != ""
     people["in_scope"] = (people["category"] == IN_SCOPE).fillna(False).astype(bool)
-    known = facts.of(people["match_id"])
+    where = facts.positions(people["match_id"])  # each person's row in the facts table, -1 when in no export
     for col in ex.COLUMNS:
-        people[col] = has_id & known[col].to_numpy()
+        people[col] = has_id & facts.at(col, where)
     signed_ids = read_signed(signed, as_of, summary) if signed else set()
     people["signed"] = has_id & people["match_id"].isin(signed_ids)
     summary.signed = int((people["in_scope"] & ~people["registered"] & people["signed"]).sum())
     summary.progress_basis = f"{counting.progress_label}（{counting.progress_note}）"
 
-    # each export person against the survey: hash look-ups over the (sorted, unique) facts index
-    in_survey = t.index.isin(people.loc[has_id, "match_id"].to_numpy(dtype=object))
-    in_scope = t.index.isin(people.loc[has_id & people["in_scope"], "match_id"].to_numpy(dtype=object))
+    # each export person against the survey, from the positions found above (no second look-up)
+    surveyed = has_id.to_numpy() & (where >= 0)
+    in_survey, in_scope = np.zeros(len(t), dtype=bool), np.zeros(len(t), dtype=bool)
+    in_survey[where[surveyed]] = True
+    in_scope[where[surveyed & people["in_scope"].to_numpy(dtype=bool)]] = True
     reg, pay = t["registered"].to_numpy(), t["has_payment"].to_numpy()
     reg_out, pay_out = t.index[reg & ~in_survey], t.index[pay & ~in_survey]
     summary.registered_not_in_survey, summary.paid_not_in_survey = len(reg_out), len(pay_out)

@@ -703,9 +703,17 @@ class PersonFacts:
     def of(self, ids: Iterable[str]) -> pd.DataFrame:
         """The facts of the given match keys, in their order; people in no export are all False."""
         keys = ids.to_numpy(dtype=object) if isinstance(ids, pd.Series | pd.Index) else np.array(list(ids), dtype=object)
-        where = self.table.index.get_indexer(keys)  # the index is unique: one hash look-up per key; -1 when absent
-        return pd.DataFrame({c: np.append(self.table[c].to_numpy(dtype=bool), False)[where] for c in self.table.columns},
-                            index=pd.Index(keys, dtype=object))  # -1 takes the appended False
+        where = self.positions(keys)
+        return pd.DataFrame({c: self.at(c, where) for c in self.table.columns}, index=pd.Index(keys, dtype=object))
+
+    def positions(self, ids: pd.Series | np.ndarray) -> np.ndarray:
+        """Each match key's row in :attr:`table` (its index is unique: one hash look-up per key), -1
+        for a person in no export."""
+        return self.table.index.get_indexer(ids.to_numpy(dtype=object) if isinstance(ids, pd.Series) else ids)
+
+    def at(self, column: str, where: np.ndarray) -> np.ndarray:
+        """One fact at the given :meth:`positions`; False where -1 (the appended last value)."""
+        return np.append(self.table[column].to_numpy(dtype=bool), False)[where]
 
     @property
     def basis(self) -> str:
@@ -743,16 +751,29 @@ def person_facts(registrations: Iterable[ExportFile | str | Path], payments: Ite
     for p in pays:
         if p.campaign_year != year:
             raise ValueError(f"{p.path.name} was read for {p.campaign_year}, not {year}")
-    empty = pd.Series(dtype=object)
-    seen = pd.concat([r.frame["id"] for r in regs] or [empty], ignore_index=True)
-    live = pd.concat([r.frame.loc[r.frame["registered"], "id"] for r in regs] or [empty], ignore_index=True)
-    drawing = pd.concat([r.frame.loc[r.frame["drawing"], "id"] for r in regs] or [empty], ignore_index=True)
-    payers = pd.concat([p.frame["id"] for p in pays] or [empty], ignore_index=True)
-    index = pd.Index(pd.concat([seen, payers], ignore_index=True).unique(), dtype=object).sort_values()
-    table = pd.DataFrame(index=index)
-    table["registered"] = index.isin(live)
-    table["drawing"] = index.isin(drawing) & table["registered"]
-    table["has_payment"] = index.isin(payers)
+    # every ID of every file numbered once (one hash pass), the facts set by those numbers, then sorted
+    frames = [r.frame for r in regs] + [p.frame for p in pays]
+    ids = np.concatenate([f["id"].to_numpy(dtype=object) for f in frames]) if frames else np.array([], dtype=object)
+    codes, uniques = pd.factorize(ids)
+    is_reg = np.concatenate([np.full(len(f), k < len(regs)) for k, f in enumerate(frames)]) if frames \
+        else np.array([], dtype=bool)
+
+    def flag(mask: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(uniques), dtype=bool)
+        out[codes[mask]] = True
+        return out
+
+    def reg_column(name: str) -> np.ndarray:
+        return np.concatenate([r.frame[name].to_numpy(dtype=bool) for r in regs] + [np.zeros(len(p.frame), dtype=bool)
+                                                                                    for p in pays])
+
+    registered = flag(reg_column("registered")) if regs else np.zeros(len(uniques), dtype=bool)
+    drawing = flag(reg_column("drawing")) if regs else np.zeros(len(uniques), dtype=bool)
+    has_payment = flag(~is_reg)
+    order = np.argsort(np.asarray(uniques, dtype=object), kind="stable")
+    table = pd.DataFrame({"registered": registered[order], "drawing": (drawing & registered)[order],
+                          "has_payment": has_payment[order]},
+                         index=pd.Index(np.asarray(uniques, dtype=object)[order], dtype=object))
     table["paid"] = table["registered"] & table["has_payment"]
     table.index.name = "id"
     return PersonFacts(table, year, regs, pays)
