@@ -239,6 +239,15 @@ def test_unit_mismatch_by_region_and_code(tmp_path):
     assert flat(book(tmp_path, rows)) == [(7, 2, "unit.mismatch"), (8, 1, "unit.mismatch")]
 
 
+
+def test_unit_values_repeated_numeric_and_untidy_are_judged_alike_on_every_row(tmp_path):
+    rows = [person(name=f"人{k}", id=vid(seq=f"{100 + 10 * k}"), **cells) for k, cells in enumerate([
+        {"code": 430981}, {"code": 430981.0}, {"code": " 430981 "}, {"code": "430981107"}, {"code": "430981107"},
+        {"region": ""}, {"region": "草尾镇"}, {"region": "沅江市草尾镇"}, {"region": "草 尾 镇"},
+        {"region": "南嘴镇"}, {"region": "南嘴镇"}, {"region": 12}])]
+    assert flat(book(tmp_path, rows)) == [(9, 1, "unit.mismatch"), (10, 1, "unit.mismatch"),
+                                          (15, 2, "unit.mismatch"), (16, 2, "unit.mismatch"), (17, 2, "unit.mismatch")]
+
 def test_junk_in_every_column_never_raises(tmp_path):
     junk = ["", "   ", "……", 0, -1, 1e300, True, dt.datetime(2020, 1, 1), dt.time(12, 0), "😀", "=SUM(A1)",
             "１２３", "x" * 500, 4.30981196503151e17, "√√", "是否"]
