@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import docx
 import pytest
@@ -142,3 +143,34 @@ def test_filled_parameters_write_the_letters_without_the_warning(world, tmp_path
     assert run.code == 0, run.output
     files = list(out.rglob("测算告知书_*.docx"))
     assert files and not any("参数待市局填写" in _letters_text(f) for f in files)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal is POSIX")
+def test_the_progress_bars_go_to_stderr_and_stdout_keeps_only_the_result(world, tmp_path):
+    """With stderr a terminal and stdout redirected (``coverage-xl notices … > 结果.txt``), the bar of
+    each document kind is drawn on stderr and the result table alone goes to stdout."""
+    import os
+    import pty
+    import subprocess
+
+    main, term = pty.openpty()
+    argv = [sys.executable, "-c", "from coverage_xl.cli import main; main()",
+            *map(str, _args(world, "bulletin", "statement", "estimate", out=tmp_path / "out")), "--allow-incomplete"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=term, stdin=subprocess.DEVNULL,
+                            env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
+    os.close(term)
+    shown = b""
+    while True:
+        try:
+            data = os.read(main, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        shown += data
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert proc.wait(timeout=300) == 0, (out, shown.decode(errors="replace"))
+    os.close(main)
+    bars = shown.decode(errors="replace")
+    assert "生成通报" in bars and "不参保意愿书：" in bars and "待遇测算告知书：" in bars
+    assert "已生成" in out and "生成通报" not in out and "不参保意愿书：" not in out

@@ -43,13 +43,16 @@ def styled(*parts: Part) -> Text:
 
 def progress_bar(label: str = "", *, transient: bool | None = None) -> Progress:
     """The one progress display: ``label`` in bold, a bar, n/N, the current item (a file name shown
-    literally), the time taken. rich.progress is imported here: ``validate`` shows no bar."""
+    literally), the time taken. rich.progress is imported here: ``validate`` shows no bar.
+
+    On stderr, so that what a command prints on stdout (its result) stays clean when redirected;
+    drawn only when stderr is a terminal (a log or a pipe gets nothing)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = [TextColumn(label, style="bold", markup=False)] if label else []
     return Progress(*columns, BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}", markup=False),
-                    TimeElapsedColumn(), console=console,
-                    transient=(not console.is_terminal) if transient is None else transient)
+                    TimeElapsedColumn(), console=err_console,
+                    transient=(not err_console.is_terminal) if transient is None else transient)
 
 
 FIRST_DAY = dt.date(2000, 1, 1)
