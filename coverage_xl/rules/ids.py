@@ -67,7 +67,7 @@ def _possible_births(ymds: set[str], as_of: dt.date) -> dict[str, dt.date | None
     out: dict[str, dt.date | None] = {}
     for ymd in ymds:
         born = None
-        if _digits(ymd):
+        if ymd.isascii() and ymd.isdigit():
             try:
                 born = dt.date.fromisoformat(ymd)  # YYYYMMDD
             except ValueError:
@@ -83,11 +83,14 @@ def check_ids(ctx: Context) -> Iterator[Finding]:
         return
     values = ctx.column_values("id")
     births = fast_births(values, ctx.as_of)
-    ctx.births = births  # one entry per row; the rows left to idcard.check are filled in below
-    ctx.ids = [v if b is not None else "" for v, b in zip(values, births, strict=True)]
-    ctx.id_ok = [b is not None for b in births]
+    rest = [i for i, b in enumerate(births) if b is None]  # left to idcard.check, filled in below
+    ctx.births = births
+    ctx.id_ok = list(map(is_not, births, repeat(None)))
+    ctx.ids = list(values)
+    for i in rest:
+        ctx.ids[i] = ""
     as_of = ctx.as_of
-    for i in [i for i, b in enumerate(births) if b is None]:
+    for i in rest:
         raw = values[i]
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             if not (float(raw).is_integer() and 10**14 <= raw < 10**15):
