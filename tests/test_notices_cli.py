@@ -174,3 +174,23 @@ def test_the_progress_bars_go_to_stderr_and_stdout_keeps_only_the_result(world, 
     bars = shown.decode(errors="replace")
     assert "生成通报" in bars and "不参保意愿书：" in bars and "待遇测算告知书：" in bars
     assert "已生成" in out and "生成通报" not in out and "不参保意愿书：" not in out
+
+
+def test_a_failing_unit_document_stops_the_run_and_leaves_nothing_behind(world, tmp_path):
+    """The unit documents are shared with helper processes: an error in any of them (here every unit's
+    意愿书) still stops the run with the Chinese message, and no staging folder or file is left."""
+    from coverage_xl.notices.render import STATEMENT
+
+    mine = tmp_path / "模板"
+    mine.mkdir()
+    d = docx.Document()
+    d.add_paragraph("{%p for p in people %}")
+    d.add_paragraph("本人{{ p.nmae }}")
+    d.add_paragraph("{%p endfor %}")
+    d.save(mine / STATEMENT)
+    out = tmp_path / "out"
+    run = cli(*_args(world, "statement", "reasons", "estimate", out=out), "--templates", mine, "--allow-incomplete")
+    assert run.code == 2, run.output
+    assert "不参保意愿书.docx" in run.output and "“nmae”" in run.output
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []

@@ -362,11 +362,8 @@ def _render(run: NoticeRun, wanted: list[str], survey: Any, registrations: Seque
 UNIT_KINDS = ("statement", "reasons", "estimate")
 """Kinds written as one file per unit: the heavy part of a run, spread over worker processes."""
 _MS_PER_PERSON = {"estimate": 3.0, "reasons": 1.2, "statement": 1.1}
-"""Rough cost of a unit document per person (ms of one core; cProfile of a city-scale run), to share
-the units between this process and its helper fairly and to start the largest first."""
-_MS_PER_PERSON_HERE = 0.035
-"""Rough cost, per person of the run, of what this process writes before taking unit documents (the
-bulletin, unit notices and SMS lists)."""
+"""Rough relative cost of a unit document per person (ms of one core under cProfile, city-scale run):
+the largest jobs start first, so that the last ones to finish are small."""
 
 
 @contextlib.contextmanager
@@ -420,14 +417,15 @@ def _write_unit_job(job: _UnitJob, as_of: dt.date, out: Path, templates: dict[st
 
 
 def _run_unit_jobs(jobs: list[_UnitJob], done: Callable[[int], None], meanwhile: Callable[[], None],
-                   helpers: Any, here_ms: float, *args: Any) -> list[tuple[Path | None, list[str]]]:
+                   helpers: Any, *args: Any) -> list[tuple[Path | None, list[str]]]:
     """Every job's result, in job order; ``done(index)`` as each one finishes.
 
     Units are independent. With ``helpers`` (a process pool of :func:`_unit_helpers`), the jobs are
-    shared, largest first, between the helpers and this process by their estimated cost; this process
-    runs ``meanwhile()`` (worth ``here_ms``) first, then its own share. Every file still goes through
-    the output guard, into the run's staging folder; the first failure stops the run."""
-    from concurrent.futures import FIRST_EXCEPTION, wait
+    taken largest first (by an estimated cost) from one list by whoever is free: the helpers are kept
+    busy with one job queued beyond what they run, and this process, after ``meanwhile()``, takes the
+    next job each time it is free. Every file still goes through the output guard, into the run's
+    staging folder; the first failure stops the run."""
+    from concurrent.futures import FIRST_COMPLETED, wait
 
     results: list[tuple[Path | None, list[str]]] = [(None, [])] * len(jobs)
     if helpers is None:
@@ -436,35 +434,37 @@ def _run_unit_jobs(jobs: list[_UnitJob], done: Callable[[int], None], meanwhile:
             results[i] = _write_unit_job(job, *args)
             done(i)
         return results
-    cost = [_MS_PER_PERSON[j.kind] * len(j.people) for j in jobs]
-    order = sorted(range(len(jobs)), key=lambda i: -cost[i])
-    mine, theirs, mine_ms, theirs_ms = [], [], here_ms, 0.0
-    n_helpers = helpers._max_workers
-    for i in order:  # longest job first, to whoever has less to do (per process)
-        if mine_ms <= theirs_ms / n_helpers:
-            mine.append(i)
-            mine_ms += cost[i]
-        else:
-            theirs.append(i)
-            theirs_ms += cost[i]
-    index = {helpers.submit(_write_unit_job, jobs[i], *args): i for i in theirs}
-    pending = set(index)
+    order = sorted(range(len(jobs)), key=lambda i: -_MS_PER_PERSON[jobs[i].kind] * len(jobs[i].people))
+    room = helpers._max_workers + 1  # what the helpers run, and one waiting for the first free one
+    index: dict[Any, int] = {}
+    pending: set[Any] = set()
+
+    def top_up() -> None:
+        while order and len(pending) < room:
+            i = order.pop(0)
+            fut = helpers.submit(_write_unit_job, jobs[i], *args)
+            index[fut] = i
+            pending.add(fut)
 
     def collect(timeout: float | None) -> None:
-        nonlocal pending
-        finished, pending = wait(pending, timeout=timeout, return_when=FIRST_EXCEPTION)
+        finished, still = wait(pending, timeout=timeout, return_when=FIRST_COMPLETED)
+        pending.intersection_update(still)
         for fut in finished:
             results[index[fut]] = fut.result()  # a helper's TemplateError is raised here
             done(index[fut])
 
     try:
+        top_up()
         meanwhile()
-        for i in mine:
+        while order or pending:
             collect(0)
-            results[i] = _write_unit_job(jobs[i], *args)
-            done(i)
-        while pending:
-            collect(None)
+            top_up()
+            if order:
+                i = order.pop(0)
+                results[i] = _write_unit_job(jobs[i], *args)
+                done(i)
+            elif pending:
+                collect(None)
     except BaseException:
         for fut in pending:
             fut.cancel()
@@ -513,8 +513,7 @@ def _write_kinds(run: NoticeRun, wanted: list[str], dispatch: Any, people: pd.Da
         if progress and jobs:
             progress("生成" + "、".join(KIND_LABELS[k] for k in wanted if per_kind.get(k)), len(others), total)
 
-    here_ms = _MS_PER_PERSON_HERE * len(people) * len(others) / 4  # bulletin, unit, sms, turning60
-    results = _run_unit_jobs(jobs, done, meanwhile, helpers, here_ms, as_of, out, run.templates, tier, params)
+    results = _run_unit_jobs(jobs, done, meanwhile, helpers, as_of, out, run.templates, tier, params)
     for kind in (k for k in wanted if k in UNIT_KINDS):
         mine = [r for j, r in zip(jobs, results, strict=True) if j.kind == kind]
         written[kind] = [path for path, _ in mine if path is not None]
