@@ -21,7 +21,7 @@ under the table say the same (:data:`COUNTING_RULES`):
 * 户籍人口数 is an input (单位设置); a unit without it is blank, and 合计 says 未填 unless every
   unit has one.
 
-Counting works on the people DataFrames the validator already made (one ``value_counts`` per
+Counting works on the people DataFrames the validator already made (one hash count per
 counted file, each file being one unit); no file is read again. The result checks its own arithmetic
 (5 = 6+10+…+16, 6 = 7+8+9, 4 = 17+18+no-willingness, 4+5 = counted rows − unclassifiable rows,
 合计 = column sums) and raises :class:`CountCheckError` if it ever fails, because a wrong statistics
@@ -31,6 +31,7 @@ table sent upwards is worse than no table.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -316,17 +317,21 @@ def consolidate(batch: SurveyBatch) -> Annex4Result:
 
 def _counts_of(cat: pd.Series, will: pd.Series) -> dict[str, int]:
     """The 15 count columns of one group of people (category and willingness columns)."""
-    by_cat = cat.value_counts()
-    by_will = will[cat == IN_SCOPE].value_counts()
-
-    def n(key: str, series: pd.Series = by_cat) -> int:
-        return int(series.get(key, 0))
-
-    out = {IN_SCOPE: n(IN_SCOPE), "out_total": sum(n(k) for k in REASON_KEYS),
-           "employee_subtotal": sum(n(k) for k in EMPLOYEE_PENSION_REASONS)}
-    out.update({k: n(k) for k in REASON_KEYS})
-    out["unwilling"], out["willing"] = n("否", by_will), n("是", by_will)
+    by_cat, by_will = _category_counts(cat, will)
+    out = {IN_SCOPE: by_cat[IN_SCOPE], "out_total": sum(by_cat[k] for k in REASON_KEYS),
+           "employee_subtotal": sum(by_cat[k] for k in EMPLOYEE_PENSION_REASONS)}
+    out.update({k: by_cat[k] for k in REASON_KEYS})
+    out["unwilling"], out["willing"] = by_will["否"], by_will["是"]
     return {k: out[k] for k in ANNEX4_COUNT_KEYS}
+
+
+def _category_counts(cat: pd.Series, will: pd.Series) -> tuple[Counter[str], Counter[str]]:
+    """People by category, and in-scope people by willingness: a hash count over the columns as
+    Python lists. The columns hold a handful of distinct strings; pandas' ``value_counts`` on a
+    string column plus the in-scope mask cost several times more (issue 16, docs/scale.md)."""
+    cats = cat.tolist()
+    by_will = Counter(w for c, w in zip(cats, will.tolist(), strict=True) if c == IN_SCOPE)
+    return Counter(cats), by_will
 
 
 def _dedup_counts(batch: SurveyBatch, names: list[str], counted: dict[str, pd.DataFrame]) -> tuple[dict[str, int], int]:
@@ -363,23 +368,24 @@ def _tally(batch: SurveyBatch, names: list[str], counted: dict[str, pd.DataFrame
            ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
     """Per unit: people by category, in-scope people by willingness, rows not classifiable.
 
-    Each counted file is one unit, so this counts file by file (a ``value_counts`` per file) instead
+    Each counted file is one unit, so this counts file by file (a hash count per file) instead
     of concatenating every person into one frame: same numbers, no second copy of 745,000 rows."""
-    cats: dict[str, pd.Series] = {}
-    wills: dict[str, pd.Series] = {}
+    by_cat: dict[str, Counter[str]] = {}
+    by_will: dict[str, Counter[str]] = {}
     uncounted = dict.fromkeys(names, 0)
     for f in batch.counted:
         if f.unit is None or f.unit.name not in uncounted:
             continue
         people = counted[str(f.path)]
-        cat = people["category"]
-        cats[f.unit.name] = cat.value_counts()
-        wills[f.unit.name] = people.loc[cat == IN_SCOPE, "willing"].value_counts()
-        uncounted[f.unit.name] = int(cat.isna().sum())
-    by_cat = (pd.DataFrame(cats).T.reindex(index=names, columns=[IN_SCOPE, *REASON_KEYS])
-              .fillna(0).astype("int64"))
-    by_will = pd.DataFrame(wills).T.reindex(index=names, columns=["是", "否"]).fillna(0).astype("int64")
-    return by_cat, by_will, uncounted
+        by_cat[f.unit.name], by_will[f.unit.name] = _category_counts(people["category"], people["willing"])
+        uncounted[f.unit.name] = int(people["category"].isna().sum())
+    none: Counter[str] = Counter()
+    cat_keys = [IN_SCOPE, *REASON_KEYS]
+    cat_table = pd.DataFrame([[by_cat.get(n, none)[k] for k in cat_keys] for n in names],
+                             index=names, columns=cat_keys, dtype="int64")
+    will_table = pd.DataFrame([[by_will.get(n, none)[k] for k in ("是", "否")] for n in names],
+                              index=names, columns=["是", "否"], dtype="int64")
+    return cat_table, will_table, uncounted
 
 
 def _total_remark(status: dict[str, UnitStatus]) -> str:

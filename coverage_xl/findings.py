@@ -42,6 +42,12 @@ class Finding:
     value: Any = None  # the raw cell value as read (type kept)
     details: tuple[tuple[str, Any], ...] = ()  # facts for the message template
 
+    def __reduce__(self) -> tuple[type[Finding], tuple[Any, ...]]:
+        """Pickle as a constructor call: a worker process sends back every finding of its file
+        (14,600 for the city), and the default pickling of a frozen, slotted dataclass took the
+        parent twice as long to unpickle (issue 16, docs/scale.md)."""
+        return Finding, (self.code, self.sheet, self.row, self.column, self.field, self.value, self.details)
+
     @property
     def rule(self):
         return RULES[self.code]

@@ -68,7 +68,8 @@ class Checked:
             births = table["birth"]
             days = {b: b.toordinal() for b in set(births) if b is not None}
             days[None] = None
-            state["table"] = {**table, "birth": list(map(days.__getitem__, births))}
+            state["table"] = {**table, "birth": list(map(days.__getitem__, births)),
+                              **{c: _one_object_each(table[c]) for c in _REPEATED_TEXT}}
             state["_births_as_days"] = True
         return state
 
@@ -79,6 +80,19 @@ class Checked:
             dates[None] = None
             state["table"]["birth"] = list(map(dates.__getitem__, days))
         self.__dict__.update(state)
+
+
+# People's text columns in which the same few values repeat row after row, each row's cell a string
+# object of its own (other columns arrive shared already): 120 addresses in a town's 7,220 rows,
+# three answers to 是否愿意参保. Pickle would send each object again; one object per distinct
+# value is sent once and referenced after, and the parent unpickles less (issue 16, docs/scale.md).
+_REPEATED_TEXT = ("address", "willing")
+
+
+def _one_object_each(values: list[Any]) -> list[Any]:
+    """The same values, equal ones of the same type as one shared object (1 and 1.0 stay apart)."""
+    first: dict[tuple[type, Any], Any] = {}
+    return [first.setdefault((type(v), v), v) for v in values]
 
 
 def _no_people() -> dict[str, Any]:

@@ -52,3 +52,35 @@ def test_a_checked_file_sent_back_by_a_worker_keeps_its_people_and_birth_dates(t
     births = checked.people["birth"].tolist()
     assert any(b is None for b in births) and all(b is None or isinstance(b, dt.date) for b in births)
     assert back.people["birth"].tolist() == births
+
+
+def test_a_checked_file_sends_each_repeated_text_value_once(tmp_path):
+    """What a worker sends back: equal addresses and willingness answers arrive as one shared object
+    (pickle sends them once; the parent unpickles less, issue 16), the findings as equal Findings."""
+    import pickle
+
+    from coverage_xl.findings import Finding
+    from coverage_xl.validate import validate_file
+
+    write_sample_folder(tmp_path, 1400, seed=14, errors_per_unit=3)
+    checked = validate_file(sorted(tmp_path.glob("*.xlsx"))[0], AS_OF)
+    checked.materialise()
+    sent = pickle.dumps(checked)
+    back = pickle.loads(sent)
+    for column in ("address", "willing"):
+        values = [v for v in back.table[column] if v is not None]
+        assert len(values) > len(set(values)), column
+        assert len({id(v) for v in values}) == len(set(values)), column
+    assert back.report.findings == checked.report.findings and back.report.findings
+    assert all(type(f) is Finding for f in back.report.findings)
+    pd.testing.assert_frame_equal(back.people, checked.people)
+
+
+def test_sharing_equal_values_keeps_each_value_and_its_type():
+    from coverage_xl.validate import _one_object_each
+
+    values = [1, 1.0, True, "村", "村", None, None, "", 2]
+    shared = _one_object_each(values)
+    assert shared == values
+    assert [type(v) for v in shared] == [type(v) for v in values]
+    assert shared[3] is shared[4]
