@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import zipfile
 from pathlib import Path
 
@@ -182,3 +183,26 @@ def test_listing_resolution_of_the_fast_template_equals_docxtpls_own():
     assert "<w:br/>" in fast and '<w:br w:type="page"/>' in fast and "<w:tab/></w:r>" in fast
     plain = body.replace("\n", "").replace("\t", "").replace("\f", "").replace("\a", "")
     assert _docx_template_class().resolve_listing(None, plain) == plain
+
+
+def _render_in_forked_helper() -> tuple[str, int]:
+    from coverage_xl.notices.sandbox import run_limited
+
+    return run_limited("意愿书", tuple, ("ok", 7)), os.getpid()
+
+
+def test_a_helper_forked_after_the_template_worker_started_gets_a_worker_of_its_own():
+    """The notices helpers are forked from a process whose template worker may already run; the
+    helper must start its own instead of asking after its parent's ('can only test a child process')."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from coverage_xl.notices.sandbox import run_limited
+
+    if "fork" not in mp.get_all_start_methods():
+        pytest.skip("no fork on this OS: helpers start fresh and inherit no worker")
+    assert run_limited("意愿书", tuple, ("ok", 1)) == 1  # the worker now runs, started here
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("fork")) as pool:
+        value, helper = pool.submit(_render_in_forked_helper).result()
+    assert value == 7 and helper != os.getpid()
+    assert run_limited("意愿书", tuple, ("ok", 2)) == 2  # this process's worker is untouched

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -75,6 +76,12 @@ class Sandbox:
     def __init__(self) -> None:
         self._proc: Any = None
         self._conn: Any = None
+        self._owner = 0  # the process that started the worker
+
+    def _inherited(self) -> bool:
+        """The worker was started by another process, which this one was forked from (a notices
+        helper): it can neither be asked whether it is alive nor stopped from here."""
+        return self._proc is not None and self._owner != os.getpid()
 
     def _start(self) -> None:
         ctx = multiprocessing.get_context("spawn")
@@ -82,10 +89,12 @@ class Sandbox:
         proc = ctx.Process(target=_serve, args=(child, MEMORY_LIMIT), daemon=True, name="coverage-xl-templates")
         proc.start()
         child.close()
-        self._proc, self._conn = proc, parent
+        self._proc, self._conn, self._owner = proc, parent, os.getpid()
 
     def stop(self) -> None:
-        if self._proc is not None:
+        if self._inherited():
+            self._conn.close()  # this process's copy of the pipe; the worker stays its starter's
+        elif self._proc is not None:
             if self._proc.is_alive():
                 self._proc.kill()
             self._proc.join(5)
@@ -95,7 +104,7 @@ class Sandbox:
     def run(self, name: str, func: Callable[..., tuple[str, Any]], *args: Any) -> Any:
         """``func(*args)`` in the worker (``func`` returns ("ok", value) or ("error", message));
         ``name`` is the template the messages name."""
-        if self._proc is None or not self._proc.is_alive():
+        if self._proc is None or self._inherited() or not self._proc.is_alive():
             self.stop()
             self._start()
         try:
