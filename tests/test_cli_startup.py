@@ -52,7 +52,7 @@ try:
     main(["validate", sys.argv[1], "--as-of", "2020-09-30"])
 except SystemExit as exc:
     print("EXIT", exc.code)
-print("LOADED", sorted(m for m in ("pandas", "numpy", "openpyxl", "jinja2", "xlwings", "rich.progress", "stdnum")
+print("LOADED", sorted(m for m in ("pandas", "numpy", "openpyxl", "jinja2", "xlwings", "rich.progress", "stdnum.cn")
                        if m in sys.modules))
 """
 

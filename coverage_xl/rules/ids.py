@@ -20,7 +20,7 @@ from coverage_xl.findings import Finding
 from coverage_xl.rules.base import Context
 
 _VALID = {None, "id.region"}
-# idcard.CHECK_WEIGHTS are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): the first 17 digits read as a base-13
+# The MOD 11-2 weights are 2^(17-i) mod 11, and 13 ≡ 2 (mod 11): the first 17 digits read as a base-13
 # number, doubled, give the weighted sum mod 11. int(text, 13) does that in C.
 _CHECK_OF_BASE13 = "".join(idcard.CHECK_CHARS[2 * k % 11] for k in range(11))
 _REGION, _YMD, _SEQ, _FIRST17, _LAST = (itemgetter(slice(0, 6)), itemgetter(slice(6, 14)), itemgetter(slice(14, 17)),
