@@ -122,7 +122,7 @@ def main() -> int:
     lines = [
         "# `notices all` at city scale",
         "",
-        f"{result['date']}, {result['machine']}, {result['cpus']} CPUs (shared). One run of each "
+        f"{result['date']}, {result['machine']}, {result['cpus']} CPUs. One run of each "
         "(`python benchmarks/notices.py`); 1× corpus (120,087 survey rows, 14 files + registrations + payments), "
         f"as-of {AS_OF}, `--allow-incomplete` (测算告知书 written). The notices runs are whole processes "
         "(interpreter start, imports, work), timed as a clerk waits; the unit documents are written in "

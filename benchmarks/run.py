@@ -459,6 +459,17 @@ def ratios(r: dict) -> dict:
     return out
 
 
+def _load_average() -> float | None:
+    """The 1-minute load average (None where the OS has none): the run states how quiet the machine was."""
+    return round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None
+
+
+def _load_text(load: dict | None) -> str:
+    if not load or load.get("start") is None:
+        return "not available on this system"
+    return f"{load['start']:.2f} before the runs, {load['end']:.2f} at the end"
+
+
 def verdict(ok: bool) -> str:
     return "✅" if ok else "❌"
 
@@ -480,8 +491,9 @@ def write_report(results: list[dict], path: Path, repeat: int) -> str:
         "Peak memory: the larger of the job's own ru_maxrss and the sampled resident set of its process tree.",
         "Bytecode: coverage_xl's modules are compiled once before the runs, as pip does when it installs the "
         "package (with PYTHONDONTWRITEBYTECODE set, each new Python would otherwise compile them again).",
-        "The machine is shared with other engineers' work (2 cores for all): numbers are from one run of the "
-        "benchmark and carry that noise; ratios are more stable than absolute seconds.",
+        f"Machine state: 1-minute load average {_load_text(results[0].get('load_average'))}. Near 0 before the "
+        "runs means no other work was on the machine; the figure at the end includes the benchmark's own "
+        "processes. On a shared machine ratios are more stable than absolute seconds.",
         "Corpus: `benchmarks/generate.py` (synthetic, fictitious people; write-only xlsx, 2 planted errors per "
         "1,000 rows). Floor = `CalamineWorkbook.from_path` + `to_python()` of every sheet.",
         "",
@@ -582,9 +594,11 @@ def main(argv: list[str] | None = None) -> int:
     repeat = 1 if args.quick else args.repeat
     results = []
     compile_package()
+    load_start = _load_average()
     with tempfile.TemporaryDirectory(prefix="covxl-bench-") as tmp:
         for s in sorted(scales):
             results.append(bench_scale(s, repeat, not args.no_pandas and s <= args.pandas_max_scale, Path(tmp)))
+    results[0]["load_average"] = {"start": load_start, "end": _load_average()}
     print(write_report(results, args.out, repeat))
     return 0
 

@@ -127,7 +127,8 @@ def report(build: list[tuple[float, float]], lo: dict[str, list[dict[str, float]
         "",
         f"Run {dt.datetime.now():%Y-%m-%d %H:%M} on {platform.node()}: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"Python {platform.python_version()}; medians of {len(build)} runs. `python benchmarks/templates.py`.",
-        "The machine was shared with other jobs while this ran: read the figures as orders of magnitude.",
+        f"Load average (1, 5, 15 min) when the report was written: {', '.join(f'{x:.2f}' for x in os.getloadavg())} "
+        "(the benchmark's own soffice and Python included; on a shared machine read the figures as orders of magnitude).",
         "",
         "## Building the 琼湖街道 template (37,200 rows)",
         "",

@@ -173,7 +173,7 @@ def start_method() -> str:
 # Under spawn (Windows) each worker starts a new Python and imports the library before it checks a
 # file, so extra workers pay off only for a folder with enough work to share: below this many bytes
 # of workbooks one process is faster (measured: default_workers, docs/scale.md).
-SPAWN_BREAK_EVEN_BYTES = 4_000_000
+SPAWN_BREAK_EVEN_BYTES = 2_000_000
 
 
 def default_workers(files: int | Sequence[str | Path]) -> int:
@@ -183,11 +183,12 @@ def default_workers(files: int | Sequence[str | Path]) -> int:
     ``COVERAGE_XL_WORKERS`` when set. Where workers are forked (Linux, macOS): one per core, at most 4
     and at most one per file. Where they are spawned (Windows), each worker first starts a new Python
     and re-imports the library before its first file, so: one process for a folder under
-    :data:`SPAWN_BREAK_EVEN_BYTES` (4 MB of workbooks; a town or a few units), as many as when forked
+    :data:`SPAWN_BREAK_EVEN_BYTES` (2 MB of workbooks; a few small units), as many as when forked
     from there on (the city's 14 files, 7.5 MB). The break-even is measured (docs/scale.md, "Spawned
-    workers"; re-measure with ``benchmarks/run.py --spawn-sweep``): on the quiet 2-core VM two spawned
-    workers took 1.62× as long as one for 1.46 MB and 0.79× as long for 7.53 MB; the lines through
-    those points cross at about 3.7 MB.
+    workers"; re-measure with ``benchmarks/run.py --spawn-sweep``): on the quiet 2-core VM
+    (results/latest.md of 14:40) two spawned workers took 1.07× as long as one for 1.11 MB, 0.91× for
+    1.96 MB and 0.70× for 7.53 MB, a crossing at about 1.5 MB. The constant sits a little above it,
+    at 2 MB, because Windows starts a process more slowly than Linux does.
     Given only a count, under spawn: one (the size is unknown)."""
     env = os.environ.get("COVERAGE_XL_WORKERS", "").strip()
     if env.isdigit() and int(env) > 0:
