@@ -68,6 +68,11 @@ _FORMULA = re.compile(rb"<f[\s>/]")
 # FAST_AREA) and no further scan is needed; otherwise the cell-by-cell checks below decide.
 _NOT_PLAIN_CELL = re.compile(rb'<c(?! r="[A-Z]\d{1,5}")')
 _ANY_CELL = re.compile(rb"<c[\s>/]")
+# A sheet may bind the SpreadsheetML namespace to a prefix (<x:worksheet xmlns:x="…/main">, <x:c r=…>):
+# calamine reads such a sheet like any other, so the checks above must see its elements unprefixed.
+_MAIN_NS_PREFIX = re.compile(
+    rb'xmlns:([A-Za-z_][\w.-]*)\s*=\s*["\'](?:http://schemas\.openxmlformats\.org/spreadsheetml/2006/main'
+    rb'|http://purl\.oclc\.org/ooxml/spreadsheetml/main)["\']')
 
 
 class RefusedError(InputError):
@@ -405,18 +410,38 @@ def _check_sheets(z: zipfile.ZipFile, found: Inspection) -> None:
     rewritten: dict[str, bytes] = {}
     for sheet, part in _sheet_parts(z):
         data = z.read(part)
+        data, unprefixed = _unprefixed(data)
         uncached = _uncached_formulas(data)
         if uncached:
             found.uncached[sheet] = uncached
         keep = _bound(sheet, data, found)
         if keep is not None:
             rewritten[part] = keep
+        elif unprefixed:
+            rewritten[part] = data  # calamine then reads exactly the XML that was checked
     if rewritten:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
             for info in z.infolist():
                 out.writestr(info.filename, rewritten.get(info.filename) or z.read(info.filename))
         found.bounded = buf.getvalue()
+
+
+_ONE_DEFAULT_NS = re.compile(rb'(<[^<>]*?\sxmlns\s*=\s*"[^"]*")([^<>]*?)\sxmlns\s*=\s*"[^"]*"')  # a tag that had both
+
+
+def _unprefixed(data: bytes) -> tuple[bytes, bool]:
+    """The sheet XML with its SpreadsheetML elements unprefixed (``<x:c r=…>`` → ``<c r=…>``), and
+    whether anything changed. Why: every check here searches for ``<c``, ``<row``, ``<sheetData``; a
+    prefixed sheet would pass them unseen, and calamine (which reads it) could then be asked for a
+    sheet reaching XFD1048576 and abort the process. The declaration becomes the default namespace."""
+    prefixes = set(_MAIN_NS_PREFIX.findall(data))
+    if not prefixes:
+        return data, False
+    alternatives = b"|".join(re.escape(p) for p in sorted(prefixes))
+    data = re.sub(rb"<(/?)(?:" + alternatives + rb"):", rb"<\1", data)
+    data = re.sub(rb"xmlns:(?:" + alternatives + rb")(\s*=)", rb"xmlns\1", data)
+    return _ONE_DEFAULT_NS.sub(rb"\1\2", data), True
 
 
 def _bound(sheet: str, data: bytes, found: Inspection) -> bytes | None:

@@ -362,6 +362,33 @@ def _rewrite_part(src: Path, dest: Path, part: str, data: bytes) -> Path:
     return dest
 
 
+def _prefixed(src: Path, dest: Path) -> Path:
+    """The same workbook with its sheet's SpreadsheetML elements written as <x:…> (a valid namespace
+    prefix, as some generators write it): calamine reads it like the original."""
+    with zipfile.ZipFile(src) as z:
+        xml = z.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    xml = xml.replace('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                      '<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"', 1)
+    xml = re.sub(r"<(/?)(?![?!])(?![A-Za-z]+:)([A-Za-z]+)", r"<\1x:\2", xml)
+    return _rewrite_part(src, dest, "xl/worksheets/sheet1.xml", xml.encode("utf-8"))
+
+
+def prefixed_clean(folder: Path) -> Path:
+    """A clean 12-person sheet whose XML uses the x: prefix: read and counted like any other."""
+    u = unit()
+    (folder / "_src_prefixed").mkdir(exist_ok=True)
+    src = write_grid(folder / "_src_prefixed" / "前缀.xlsx", plain_rows(u, people(u)))
+    return _prefixed(src, folder / "命名空间前缀.xlsx")
+
+
+def prefixed_corner(folder: Path) -> Path:
+    """corner_value written with the x: prefix: the pre-check searched for "<c r=" and missed every
+    cell, and calamine aborted the process (512 GB) on XFD1048576."""
+    (folder / "_src_prefixed_corner").mkdir(exist_ok=True)
+    src = corner_value(folder / "_src_prefixed_corner")
+    return _prefixed(src, folder / "命名空间前缀_右下角有一个值.xlsx")
+
+
 def shared_strings_bomb(folder: Path, mb: int = 40) -> Path:
     """sharedStrings.xml holding one 40 MB string of one letter: 40 KB compressed (ratio ~1000)."""
     src = shared_strings_xlsx(good(folder / "_src"), folder / "_src" / "共享字符串.xlsx")

@@ -53,6 +53,8 @@ CASES: dict[str, Case] = {
     # issue 12 §4: no workbook can take the run down
     "stray_cell_xfd": Case("stray_cell_xfd", 0, frozenset({"sheet.stray_cells"}), 3000, ("XFD10", "已忽略")),
     "corner_value": Case("corner_value", 0, frozenset({"sheet.stray_cells"}), 12, ("XFD1048576",)),
+    "prefixed_clean": Case("prefixed_clean", 0, frozenset(), 12),
+    "prefixed_corner": Case("prefixed_corner", 0, frozenset({"sheet.stray_cells"}), 12, ("XFD1048576",)),
     "shared_strings_bomb": Case("shared_strings_bomb", 2, frozenset({"file.suspicious"}), 0, ("压缩比",)),
     "declared_huge": Case("declared_huge", 2, frozenset({"file.too_large"}), 0, ("GB", "超过上限")),
     # issue 12 §5: input files in another shape
@@ -369,6 +371,7 @@ def test_entity_bomb_is_refused_by_every_reader(corpus):
 # --- issue 12 §4: no workbook can take the run down ------------------------------------------------
 
 @pytest.mark.parametrize("name, cell", [("stray_cell_xfd", "XFD10"), ("corner_value", "XFD1048576"),
+                                        ("prefixed_corner", "XFD1048576"),
                                         ("xlsb_stray_xfd", "XFD10"), ("xlsb_corner", "XFD1048576")])
 def test_a_stray_cell_far_from_the_data_costs_no_gigabytes_and_is_named(corpus, name, cell):
     """calamine alone: 1.9 GB for XFD10 beside 3,000 rows; an abort (512 GB) for XFD1048576 (xlsx and
