@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 
 import openpyxl
 import pandas as pd
@@ -15,11 +16,14 @@ from coverage_xl.notices.render import BUILTIN_DIR, SMS_PAYMENT, SMS_TURNING60
 from coverage_xl.spreadsheet_text import csv_field
 
 AS_OF = dt.date(2020, 9, 30)
+_SEQ = itertools.count(1)
 
 
 def person(name="张三", *, born=dt.date(1970, 5, 1), category="in_scope", registered=True, paid=False,
            phone="13812341234", pid=None, unit="草尾镇", willing="是"):
-    return {"unit": unit, "name": name, "id": pid or f"430981{born:%Y%m%d}{abs(hash(name)) % 1000:03d}1",
+    # a fresh sequence number per person: hash(name) changed with each run's hash seed, and two names
+    # drawing the same number made one ID (counted once), failing a run in a few hundred
+    return {"unit": unit, "name": name, "id": pid or f"430981{born:%Y%m%d}{next(_SEQ) % 1000:03d}1",
             "birth": born, "category": category, "willing": willing, "phone": phone, "address": "沅江市草尾镇新华村1组",
             "registered": registered, "paid": paid}
 
