@@ -261,30 +261,33 @@ _XLSB_VALUE_CELLS = frozenset(range(2, 12))  # BrtCellRk … BrtFmlaError (MS-XL
 _XLSB_ROW, _XLSB_BLANK, _XLSB_WSDIM = 0x0000, 0x0001, 0x0094
 
 
+def _varint(data: bytes | bytearray, pos: int, most: int) -> tuple[int, int] | None:
+    """A 7-bit varint of at most ``most`` bytes at ``pos``: (value, next position); None past the end."""
+    value = shift = 0
+    for _ in range(most):
+        if pos >= len(data):
+            return None
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if not b & 0x80:
+            break
+    return value, pos
+
+
 def _xlsb_records(data: bytes | bytearray):
-    """(offset, type, body start, body size) of each record: type and size are 7-bit varints."""
+    """(offset, type, body start, body size) of each record: type (2 bytes at most) and size (4) are varints."""
     pos, n = 0, len(data)
     while pos < n:
-        start, rtype, shift = pos, 0, 0
-        for _ in range(2):
-            b = data[pos]
-            pos += 1
-            rtype |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        size, shift = 0, 0
-        for _ in range(4):
-            if pos >= n:
-                return
-            b = data[pos]
-            pos += 1
-            size |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                break
-        yield start, rtype, pos, size
-        pos += size
+        start = pos
+        rtype = _varint(data, pos, 2)
+        size = rtype and _varint(data, rtype[1], 4)
+        if not size:
+            return
+        pos = size[1]
+        yield start, rtype[0], pos, size[0]
+        pos += size[0]
 
 
 def _check_xlsb(z: zipfile.ZipFile, found: Inspection) -> None:

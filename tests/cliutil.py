@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import subprocess
 import sys
 import time
@@ -72,3 +74,18 @@ def cli_measured(*args: object, timeout: float = 300) -> Run:
     text = proc.stdout.decode("utf-8", "replace") + proc.stderr.decode("utf-8", "replace")
     assert "Traceback (most recent call last)" not in text, text
     return Run(proc.returncode, text, time.perf_counter() - t0, _peak_of(text))
+
+
+def said(run: Run, text: str) -> bool:
+    """The message is in the output (the console may wrap long lines)."""
+    return re.sub(r"\s", "", text) in re.sub(r"\s", "", run.output)
+
+
+def sha(path: Path) -> str:
+    """SHA-256 of a file: "byte-identical afterwards" in the output-guard tests."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def digest(folder: Path) -> dict[str, str]:
+    """name -> SHA-256 of every file under ``folder``."""
+    return {str(p.relative_to(folder)): sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}

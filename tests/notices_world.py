@@ -73,3 +73,9 @@ def world_for(unit_folder_path: Path, tmp_root: Path) -> World:
     if unit_folder_path not in _BUILT:
         _BUILT[unit_folder_path] = build_world(tmp_root, unit_folder_path)
     return _BUILT[unit_folder_path]
+
+
+def notices_args(world: World, *kinds: str, out) -> list[str]:
+    """The `coverage-xl notices KIND…` arguments for this world's inputs, writing into ``out``."""
+    return ["notices", *kinds, "--survey", world.survey, "--registrations", world.registrations,
+            "--payments", world.payments, "--as-of", "2020-09-30", "--milestones", world.milestones, "-o", out]

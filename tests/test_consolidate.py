@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import shutil
 from collections import Counter
@@ -14,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
+from cliutil import sha
 from conftest import libreoffice_convert
 from python_calamine import CalamineWorkbook
 
@@ -54,10 +54,6 @@ def expected_row(people) -> list[int]:
     col = {4: cat["in_scope"], 5: sum(reasons.values()), 6: reasons[7] + reasons[8] + reasons[9], **reasons,
            17: will["否"], 18: will["是"]}
     return [col[n] for n in range(4, 19)]
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def annex4_rows(rows: list[list]) -> list[list]:

@@ -9,7 +9,6 @@ status or flag (tests/ledger_world.py); the expectations below are written out b
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import sqlite3
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import ledger_world as w
 import pytest
-from cliutil import cli
+from cliutil import cli, sha
 
 from coverage_xl.dispatch import run_dispatch
 from coverage_xl.errors import InputError, OutputError
@@ -26,10 +25,6 @@ from coverage_xl.ledger import update_ledger
 from coverage_xl.ledger.store import SCHEMA_VERSION
 
 K = w.BY_KEY
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass

@@ -4,7 +4,6 @@ existing master unless `--force` (§1), and a Ctrl-C during `notices` leaves the
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -15,25 +14,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from cliutil import ROOT, cli
+from cliutil import ROOT, cli, digest, said, sha
 from python_calamine import CalamineWorkbook
 
 from coverage_xl import guard
 from coverage_xl.errors import OutputError
 
 AS_OF = "2020-09-30"
-
-
-def said(run, text: str) -> bool:
-    return re.sub(r"\s", "", text) in re.sub(r"\s", "", run.output)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def history_dates(path: Path) -> dict[dt.date, int]:

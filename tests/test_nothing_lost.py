@@ -17,7 +17,7 @@ from pathlib import Path
 import badcorpus as bc
 import openpyxl
 import pytest
-from cliutil import ROOT, cli
+from cliutil import ROOT, cli, sha
 from python_calamine import CalamineWorkbook
 
 from coverage_xl import guard, synth
@@ -33,10 +33,6 @@ def digest(folder: Path) -> dict[str, tuple[str, int]]:
         if p.is_file():
             out[str(p.relative_to(folder))] = (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_mtime_ns)
     return out
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def sheet(path: Path, name: str) -> list[list]:

@@ -8,7 +8,7 @@ import sys
 import docx
 import pytest
 from cliutil import cli
-from notices_world import World, world_for
+from notices_world import World, notices_args, world_for
 
 from coverage_xl.notices.render import ALL_TEMPLATES, BUILTIN_DIR, BULLETIN, SMS_PAYMENT
 
@@ -18,13 +18,8 @@ def world(unit_folder, tmp_path_factory) -> World:
     return world_for(unit_folder.path, tmp_path_factory.mktemp("notices"))
 
 
-def _args(world: World, *kinds: str, out) -> list[str]:
-    return ["notices", *kinds, "--survey", world.survey, "--registrations", world.registrations,
-            "--payments", world.payments, "--as-of", "2020-09-30", "--milestones", world.milestones, "-o", out]
-
-
 def test_bulletin_and_sms_from_the_command_line(world, tmp_path):
-    run = cli(*_args(world, "bulletin", "sms", out=tmp_path / "out"))
+    run = cli(*notices_args(world, "bulletin", "sms", out=tmp_path / "out"))
     assert run.code == 0, run.output
     assert (tmp_path / "out" / "月度通报_2020年9月.docx").is_file()
     assert (tmp_path / "out" / "短信" / "缴费提醒.csv").read_bytes().startswith(b"\xef\xbb\xbf")
@@ -38,7 +33,7 @@ def test_unknown_variable_in_a_clerks_template_is_a_chinese_error(world, tmp_pat
     d = docx.Document()
     d.add_paragraph("截至{{ date }}，全市覆盖率{{ total.coverge_rate }}")
     d.save(mine / BULLETIN)
-    run = cli(*_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2
     assert "月度通报.docx" in run.output and "coverge_rate" in run.output and "未定义" in run.output
 
@@ -47,7 +42,7 @@ def test_template_reaching_for_python_internals_is_refused(world, tmp_path):
     mine = tmp_path / "模板"
     mine.mkdir()
     (mine / SMS_PAYMENT).write_text("{{ ''.__class__.__mro__[1].__subclasses__() }}", encoding="utf-8")
-    run = cli(*_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2 and "安全沙箱" in run.output and "缴费提醒.txt" in run.output
 
 
@@ -55,7 +50,7 @@ def test_syntax_error_in_a_template_fails_before_any_document_is_written(world, 
     mine = tmp_path / "模板"
     mine.mkdir()
     (mine / SMS_PAYMENT).write_text("{{ name }您好", encoding="utf-8")
-    run = cli(*_args(world, "bulletin", "sms", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "bulletin", "sms", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2 and "语法错误" in run.output and "缴费提醒.txt" in run.output
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.docx"))
 
@@ -66,7 +61,7 @@ def test_syntax_error_in_a_docx_template_is_found_before_rendering(world, tmp_pa
     d = docx.Document()
     d.add_paragraph("{% for u in units %}{{ u.name }}")  # no endfor
     d.save(mine / BULLETIN)
-    run = cli(*_args(world, "sms", "bulletin", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "sms", "bulletin", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2 and "月度通报.docx" in run.output and "语法错误" in run.output
     assert not (tmp_path / "out" / "短信").exists(), "the SMS list must not be written either"
 
@@ -110,7 +105,7 @@ def _filled_params(tmp_path):
 
 def test_estimate_letters_are_withheld_while_local_parameters_are_blank(world, tmp_path):
     out = tmp_path / "out"
-    run = cli(*_args(world, "estimate", out=out))
+    run = cli(*notices_args(world, "estimate", out=out))
     assert run.code == 1, run.output
     flat = run.output.replace("\n", "")
     assert "待遇测算告知书未生成" in flat and all(name in flat for name in PENDING)
@@ -119,7 +114,7 @@ def test_estimate_letters_are_withheld_while_local_parameters_are_blank(world, t
 
 def test_all_writes_the_other_notices_but_no_letters_and_exits_1(world, tmp_path):
     out = tmp_path / "out"
-    run = cli(*_args(world, "all", out=out))
+    run = cli(*notices_args(world, "all", out=out))
     assert run.code == 1, run.output
     assert (out / "月度通报_2020年9月.docx").is_file() and list(out.rglob("不参保意愿书_*.docx"))
     assert not list(out.rglob("测算告知书_*.docx"))
@@ -127,7 +122,7 @@ def test_all_writes_the_other_notices_but_no_letters_and_exits_1(world, tmp_path
 
 def test_allow_incomplete_writes_the_letters_with_the_warning_on_each_page(world, tmp_path):
     out = tmp_path / "out"
-    run = cli(*_args(world, "estimate", out=out), "--allow-incomplete")
+    run = cli(*notices_args(world, "estimate", out=out), "--allow-incomplete")
     assert run.code == 0, run.output
     files = list(out.rglob("测算告知书_*.docx"))
     assert files
@@ -139,7 +134,7 @@ def test_allow_incomplete_writes_the_letters_with_the_warning_on_each_page(world
 
 def test_filled_parameters_write_the_letters_without_the_warning(world, tmp_path):
     out = tmp_path / "out"
-    run = cli(*_args(world, "estimate", out=out), "--params", _filled_params(tmp_path))
+    run = cli(*notices_args(world, "estimate", out=out), "--params", _filled_params(tmp_path))
     assert run.code == 0, run.output
     files = list(out.rglob("测算告知书_*.docx"))
     assert files and not any("参数待市局填写" in _letters_text(f) for f in files)
@@ -155,7 +150,7 @@ def test_the_progress_bars_go_to_stderr_and_stdout_keeps_only_the_result(world, 
 
     main, term = pty.openpty()
     argv = [sys.executable, "-c", "from coverage_xl.cli import main; main()",
-            *map(str, _args(world, "bulletin", "statement", "estimate", out=tmp_path / "out")), "--allow-incomplete"]
+            *map(str, notices_args(world, "bulletin", "statement", "estimate", out=tmp_path / "out")), "--allow-incomplete"]
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=term, stdin=subprocess.DEVNULL,
                             env={**os.environ, "COLUMNS": "160", "TERM": "xterm"})
     os.close(term)
@@ -189,7 +184,7 @@ def test_a_failing_unit_document_stops_the_run_and_leaves_nothing_behind(world, 
     d.add_paragraph("{%p endfor %}")
     d.save(mine / STATEMENT)
     out = tmp_path / "out"
-    run = cli(*_args(world, "statement", "reasons", "estimate", out=out), "--templates", mine, "--allow-incomplete")
+    run = cli(*notices_args(world, "statement", "reasons", "estimate", out=out), "--templates", mine, "--allow-incomplete")
     assert run.code == 2, run.output
     assert "不参保意愿书.docx" in run.output and "“nmae”" in run.output
     assert not out.exists()

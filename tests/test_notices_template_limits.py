@@ -10,7 +10,7 @@ from __future__ import annotations
 import docx
 import pytest
 from cliutil import cli
-from notices_world import World, world_for
+from notices_world import World, notices_args, world_for
 
 from coverage_xl.notices import sandbox
 from coverage_xl.notices.render import BULLETIN, SMS_PAYMENT
@@ -19,11 +19,6 @@ from coverage_xl.notices.render import BULLETIN, SMS_PAYMENT
 @pytest.fixture(scope="module")
 def world(unit_folder, tmp_path_factory) -> World:
     return world_for(unit_folder.path, tmp_path_factory.mktemp("notices"))
-
-
-def _args(world: World, *kinds: str, out) -> list[str]:
-    return ["notices", *kinds, "--survey", world.survey, "--registrations", world.registrations,
-            "--payments", world.payments, "--as-of", "2020-09-30", "--milestones", world.milestones, "-o", out]
 
 
 def _sms_template(tmp_path, text: str):
@@ -45,7 +40,7 @@ def _docx_template(tmp_path, text: str, paragraphs: int = 1):
 
 def test_a_macro_calling_itself_is_stopped_with_a_message(world, tmp_path):
     mine = _sms_template(tmp_path, "{% macro f(n) %}{{ f(n) }}{% endmacro %}{{ f(1) }}")
-    run = cli(*_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2, run.output
     assert "缴费提醒.txt" in run.output and "递归太深" in run.output
     assert not (tmp_path / "out" / "短信" / "缴费提醒.csv").exists()
@@ -53,7 +48,7 @@ def test_a_macro_calling_itself_is_stopped_with_a_message(world, tmp_path):
 
 def test_a_huge_repetition_is_refused_by_the_operation_limits(world, tmp_path):
     mine = _docx_template(tmp_path, '{{ "x" * 10**9 }}')
-    run = cli(*_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2, run.output
     assert "月度通报.docx" in run.output and "运算结果过大" in run.output
     assert not list((tmp_path / "out").rglob("*.docx")) if (tmp_path / "out").exists() else True
@@ -61,13 +56,13 @@ def test_a_huge_repetition_is_refused_by_the_operation_limits(world, tmp_path):
 
 def test_a_huge_power_is_refused(world, tmp_path):
     mine = _sms_template(tmp_path, "{{ 7 ** 99999999 }}")
-    run = cli(*_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2 and "缴费提醒.txt" in run.output and "运算结果过大" in run.output, run.output
 
 
 def test_a_text_over_the_size_cap_is_refused(world, tmp_path):
     mine = _sms_template(tmp_path, '{% for i in range(20000) %}{{ name }}xxxxxxxx{% endfor %}')
-    run = cli(*_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "sms", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2, run.output
     assert "缴费提醒.txt" in run.output and "内容过大" in run.output
     assert not (tmp_path / "out" / "短信" / "缴费提醒.csv").exists()
@@ -76,7 +71,7 @@ def test_a_text_over_the_size_cap_is_refused(world, tmp_path):
 def test_a_document_over_the_size_cap_is_refused(world, tmp_path):
     # six paragraphs of 10 MB each (libxml2 caps one text node near 10 MB)
     mine = _docx_template(tmp_path, '{% for i in range(10000) %}{{ "x" * 999 }}{% endfor %}', paragraphs=6)
-    run = cli(*_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2, run.output
     assert "月度通报.docx" in run.output and "内容过大" in run.output
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.docx"))
@@ -86,7 +81,7 @@ def test_a_template_that_runs_too_long_is_stopped(world, tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "TIME_LIMIT", 3.0)
     mine = _docx_template(tmp_path, "{% for a in range(100000) %}{% for b in range(100000) %}{% if a < 0 %}x{% endif %}"
                                     "{% endfor %}{% endfor %}")
-    run = cli(*_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
+    run = cli(*notices_args(world, "bulletin", out=tmp_path / "out"), "--templates", mine)
     assert run.code == 2, run.output
     assert "月度通报.docx" in run.output and "超过 3 秒" in run.output
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.docx"))
@@ -95,9 +90,9 @@ def test_a_template_that_runs_too_long_is_stopped(world, tmp_path, monkeypatch):
 def test_after_a_stopped_template_a_good_one_renders_again(world, tmp_path, monkeypatch):
     monkeypatch.setattr(sandbox, "TIME_LIMIT", 3.0)
     slow = _sms_template(tmp_path, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")
-    assert cli(*_args(world, "sms", out=tmp_path / "o1"), "--templates", slow).code == 2
+    assert cli(*notices_args(world, "sms", out=tmp_path / "o1"), "--templates", slow).code == 2
     (slow / SMS_PAYMENT).write_text("{{ name }}您好，请缴费。", encoding="utf-8")
-    run = cli(*_args(world, "sms", out=tmp_path / "o2"), "--templates", slow)
+    run = cli(*notices_args(world, "sms", out=tmp_path / "o2"), "--templates", slow)
     assert run.code == 0, run.output
     assert "您好，请缴费。" in (tmp_path / "o2" / "短信" / "缴费提醒.csv").read_text(encoding="utf-8-sig")
 

@@ -6,32 +6,17 @@ code, the Chinese message and that the victim file is byte-identical afterwards.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
-import re
 import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
-from cliutil import cli
+from cliutil import cli, digest, said, sha
 
 from coverage_xl import guard
 
 AS_OF = "2020-09-30"
-
-
-def said(run, text: str) -> bool:
-    """The message is in the output (the console may wrap long lines)."""
-    return re.sub(r"\s", "", text) in re.sub(r"\s", "", run.output)
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def digest(folder: Path) -> dict[str, str]:
-    return {str(p.relative_to(folder)): sha(p) for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def town_edit(path: Path, text: str = "已入户核实") -> None:
